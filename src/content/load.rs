@@ -1,0 +1,274 @@
+//! The loader: finds the content files of a site, parses each into the typed model and collects
+//! every problem it meets, so that one run reports them all.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::model::{
+    Checklist, Faq, FaqMeta, Page, PageMeta, Process, Questions, Site, SiteConfig, Timeline,
+};
+use super::source::{Locator, parse_yaml, read_text, split_front_matter};
+use crate::error::{Diagnostics, Error};
+
+/// Where a site's files are.
+#[derive(Debug, Clone)]
+pub struct SitePaths {
+    pub root: PathBuf,
+    pub content: PathBuf,
+}
+
+impl SitePaths {
+    pub fn new(root: &Path) -> Self {
+        SitePaths {
+            root: root.to_path_buf(),
+            content: display_join(root, "content"),
+        }
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.content.join(name)
+    }
+}
+
+/// `root/name`, without a leading `./` when the root is the current folder.
+pub fn display_join(root: &Path, name: &str) -> PathBuf {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        PathBuf::from(name)
+    } else {
+        root.join(name)
+    }
+}
+
+/// Load every content file under `root/content`. The site comes back only when every file
+/// parsed; the diagnostics hold every problem (and warnings) either way.
+pub fn load(root: &Path) -> (Option<Site>, Diagnostics) {
+    let paths = SitePaths::new(root);
+    let mut diags = Diagnostics::default();
+    if !paths.content.is_dir() {
+        diags.push(
+            Error::new(format!("no content folder at {}", paths.content.display()))
+                .hint("run kbgen in a site folder, or name one with --root DIR"),
+        );
+        return (None, diags);
+    }
+    let root_real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+
+    let config = load_config(&paths, &mut diags);
+    let timeline = optional_yaml::<Timeline>(&paths.file("timeline.yaml"), &mut diags);
+    let process = optional_yaml::<Process>(&paths.file("process.yaml"), &mut diags);
+    let questions = optional_yaml::<Questions>(&paths.file("questions.yaml"), &mut diags);
+
+    let files = |dir: &str, ext: &[&str], diags: &mut Diagnostics| {
+        list_files(&paths.file(dir), ext, &root_real, diags)
+    };
+    let checklist_files = files("checklists", &["yaml", "yml"], &mut diags);
+    let faq_files = files("faq", &["md"], &mut diags);
+    let page_files = files("pages", &["md"], &mut diags);
+
+    let mut checklists = collect(checklist_files.par_iter().map(|p| load_checklist(p)).collect(), &mut diags);
+    let mut faqs = collect(faq_files.par_iter().map(|p| load_faq(p)).collect(), &mut diags);
+    let mut pages = collect(page_files.par_iter().map(|p| load_page(p)).collect(), &mut diags);
+
+    checklists.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+    faqs.sort_by(|a, b| (a.meta.order, &a.meta.id).cmp(&(b.meta.order, &b.meta.id)));
+    pages.sort_by(|a, b| (a.meta.order, &a.meta.id).cmp(&(b.meta.order, &b.meta.id)));
+
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let site = Site {
+        config: config.expect("no errors, so site.yaml parsed"),
+        config_file: paths.file("site.yaml"),
+        timeline,
+        process,
+        questions: questions.map(|q| q.questions).unwrap_or_default(),
+        checklists,
+        faqs,
+        pages,
+    };
+    (Some(site), diags)
+}
+
+fn collect<T>(results: Vec<Result<T, Error>>, diags: &mut Diagnostics) -> Vec<T> {
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(v) => out.push(v),
+            Err(e) => diags.push(e),
+        }
+    }
+    out
+}
+
+fn load_config(paths: &SitePaths, diags: &mut Diagnostics) -> Option<SiteConfig> {
+    let path = paths.file("site.yaml");
+    if !path.is_file() {
+        diags.push(
+            Error::new(format!("missing {}", path.display()))
+                .hint("create it with at least `title`, `description` and `language` (see docs/content.md)"),
+        );
+        return None;
+    }
+    let result = read_text(&path).and_then(|src| parse_yaml::<SiteConfig>(&path, &src, 0));
+    result.map_err(|e| diags.push(e)).ok()
+}
+
+/// A YAML file that a site may leave out; with positions of its objects filled in.
+fn optional_yaml<T: serde::de::DeserializeOwned + Locate>(
+    path: &Path,
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    if !path.exists() {
+        return None;
+    }
+    let loaded = read_text(path).and_then(|src| {
+        let mut value: T = parse_yaml(path, &src, 0)?;
+        value.locate(&mut Locator::new(path, &src, 0));
+        Ok(value)
+    });
+    loaded.map_err(|e| diags.push(e)).ok()
+}
+
+/// Fill in the `loc` of each object from its `id: …` line.
+trait Locate {
+    fn locate(&mut self, at: &mut Locator);
+}
+
+impl Locate for Timeline {
+    fn locate(&mut self, at: &mut Locator) {
+        for m in &mut self.milestones {
+            m.loc = Some(at.next("id", m.id.as_str()));
+        }
+    }
+}
+
+impl Locate for Process {
+    fn locate(&mut self, at: &mut Locator) {
+        for s in &mut self.stages {
+            s.loc = Some(at.next("id", s.id.as_str()));
+        }
+        for s in &mut self.steps {
+            s.loc = Some(at.next("id", s.id.as_str()));
+        }
+    }
+}
+
+impl Locate for Questions {
+    fn locate(&mut self, at: &mut Locator) {
+        for q in &mut self.questions {
+            q.loc = Some(at.next("id", q.id.as_str()));
+        }
+    }
+}
+
+impl Locate for Checklist {
+    fn locate(&mut self, at: &mut Locator) {
+        self.loc = Some(at.next("id", self.id.as_str()));
+        for i in &mut self.items {
+            i.loc = Some(at.next("id", i.id.as_str()));
+        }
+    }
+}
+
+fn load_checklist(path: &Path) -> Result<Checklist, Error> {
+    let src = read_text(path)?;
+    let mut list: Checklist = parse_yaml(path, &src, 0)?;
+    list.locate(&mut Locator::new(path, &src, 0));
+    Ok(list)
+}
+
+fn load_faq(path: &Path) -> Result<Faq, Error> {
+    let src = read_text(path)?;
+    let fm = split_front_matter(path, &src)?;
+    let meta: FaqMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
+    let loc = Locator::new(path, fm.yaml, fm.yaml_line).next("id", meta.id.as_str());
+    Ok(Faq {
+        meta,
+        body: fm.body.to_string(),
+        loc,
+        body_line: fm.body_line,
+    })
+}
+
+fn load_page(path: &Path) -> Result<Page, Error> {
+    let src = read_text(path)?;
+    let fm = split_front_matter(path, &src)?;
+    let meta: PageMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
+    let loc = Locator::new(path, fm.yaml, fm.yaml_line).next("id", meta.id.as_str());
+    Ok(Page {
+        meta,
+        body: fm.body.to_string(),
+        loc,
+        body_line: fm.body_line,
+    })
+}
+
+/// The files with one of `ext` under `dir`, sorted; editor temp files and hidden files skipped,
+/// other files warned about, links that leave the site refused.
+fn list_files(dir: &Path, ext: &[&str], root_real: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    let walker = WalkDir::new(dir).sort_by_file_name().into_iter();
+    for entry in walker.filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                diags.push(Error::new(format!("cannot read {}: {e}", path.display())).in_file(&path));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.path_is_symlink() {
+            match std::fs::canonicalize(path) {
+                Ok(target) if target.starts_with(root_real) => {}
+                Ok(target) => {
+                    diags.push(
+                        Error::new(format!(
+                            "symbolic link points outside the site, to {}",
+                            target.display()
+                        ))
+                        .in_file(path)
+                        .hint("copy the file into the site instead of linking to it"),
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(Error::new(format!("broken symbolic link: {e}")).in_file(path));
+                    continue;
+                }
+            }
+        }
+        if !path.is_file() {
+            continue;
+        }
+        let matches = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ext.contains(&e));
+        if matches {
+            out.push(path.to_path_buf());
+        } else {
+            diags.push(
+                Error::warning(format!("ignored file: this folder holds only .{} files", ext[0]))
+                    .in_file(path),
+            );
+        }
+    }
+    out
+}
+
+/// Hidden files and editors' temporary files.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+}

@@ -1,0 +1,1 @@
+//! `kbgen serve`: not yet written.
