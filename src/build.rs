@@ -62,7 +62,13 @@ impl Project {
         }
         let theme = Theme::load(root, site.config.theme())?;
         let renderer = Renderer::new(&theme)?;
-        Ok(Project { paths: SitePaths::new(root), site, theme, renderer, warnings: diags })
+        Ok(Project {
+            paths: SitePaths::new(root),
+            site,
+            theme,
+            renderer,
+            warnings: diags,
+        })
     }
 
     /// Every page of the site.
@@ -82,7 +88,11 @@ impl Project {
         // A template error fails every page that uses the template: say it once.
         errors.sort_by(|a, b| a.message.cmp(&b.message));
         errors.dedup_by(|a, b| a.message == b.message);
-        if errors.is_empty() { Ok(()) } else { Err(Diagnostics(errors)) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(errors))
+        }
     }
 
     /// The search documents of the site.
@@ -96,10 +106,25 @@ impl Project {
         for (name, bytes) in &self.theme.static_files {
             files.push((name.clone(), bytes.clone()));
         }
-        let page_paths: Vec<String> = self.pages().iter().filter(|p| **p != PageRef::NotFound).map(|p| p.path(&self.site)).collect();
-        files.push(("robots.txt".into(), self.renderer.extra(&self.site, "robots.txt", &page_paths)?.into_bytes()));
+        let page_paths: Vec<String> = self
+            .pages()
+            .iter()
+            .filter(|p| **p != PageRef::NotFound)
+            .map(|p| p.path(&self.site))
+            .collect();
+        files.push((
+            "robots.txt".into(),
+            self.renderer
+                .extra(&self.site, "robots.txt", &page_paths)?
+                .into_bytes(),
+        ));
         if self.site.config.base_url.is_some() {
-            files.push(("sitemap.xml".into(), self.renderer.extra(&self.site, "sitemap.xml", &page_paths)?.into_bytes()));
+            files.push((
+                "sitemap.xml".into(),
+                self.renderer
+                    .extra(&self.site, "sitemap.xml", &page_paths)?
+                    .into_bytes(),
+            ));
         }
         Ok(files)
     }
@@ -115,7 +140,9 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn out_dir(&self) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| display_join(&self.root, "public"))
+        self.out
+            .clone()
+            .unwrap_or_else(|| display_join(&self.root, "public"))
     }
 }
 

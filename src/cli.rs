@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "kbgen", version, about = "Build, check and preview a static knowledge-base site")]
+#[command(
+    name = "kbgen",
+    version,
+    about = "Build, check and preview a static knowledge-base site"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

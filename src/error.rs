@@ -150,7 +150,15 @@ fn excerpt(loc: &Location) -> Option<String> {
     let pad: String = line
         .chars()
         .take(loc.col - 1)
-        .map(|c| if c == '\t' { '\t' } else if is_wide(c) { '　' } else { ' ' })
+        .map(|c| {
+            if c == '\t' {
+                '\t'
+            } else if is_wide(c) {
+                '　'
+            } else {
+                ' '
+            }
+        })
         .collect();
     Some(format!(
         "{:width$} |\n{} | {line}\n{:width$} | {pad}^\n",

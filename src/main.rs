@@ -12,7 +12,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => {
-            let opts = BuildOptions { root: args.root.root, out: args.out };
+            let opts = BuildOptions {
+                root: args.root.root,
+                out: args.out,
+            };
             match kbgen::build(&opts) {
                 Ok(report) => {
                     print_problems(&report.warnings);

@@ -31,30 +31,51 @@ pub fn to_html(text: &str, root: &str) -> String {
 }
 
 /// The transforms: raw HTML as text, content links resolved, unsafe links unwrapped.
-fn transform<'a>(events: impl Iterator<Item = Event<'a>>, root: &'a str) -> impl Iterator<Item = Event<'a>> {
+fn transform<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    root: &'a str,
+) -> impl Iterator<Item = Event<'a>> {
     // For each open link: whether its tags were dropped.
     let mut dropped: Vec<bool> = Vec::new();
     events.filter_map(move |event| match event {
         Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            match resolve(&dest_url, root) {
-                Some(url) => {
-                    dropped.push(false);
-                    Some(Event::Start(Tag::Link { link_type, dest_url: url, title, id }))
-                }
-                None => {
-                    dropped.push(true);
-                    None
-                }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => match resolve(&dest_url, root) {
+            Some(url) => {
+                dropped.push(false);
+                Some(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: url,
+                    title,
+                    id,
+                }))
             }
-        }
+            None => {
+                dropped.push(true);
+                None
+            }
+        },
         Event::End(TagEnd::Link) => match dropped.pop() {
             Some(true) => None,
             _ => Some(Event::End(TagEnd::Link)),
         },
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
             let dest_url = resolve(&dest_url, root).unwrap_or(CowStr::Borrowed(""));
-            Some(Event::Start(Tag::Image { link_type, dest_url, title, id }))
+            Some(Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
         }
         other => Some(other),
     })
@@ -77,11 +98,13 @@ pub fn plain_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for event in Parser::new_ext(text, options()) {
         match event {
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell) => {
-                out.push('\n')
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
             }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell,
+            ) => out.push('\n'),
             _ => {}
         }
     }
@@ -94,7 +117,10 @@ mod tests {
 
     #[test]
     fn raw_html_is_text() {
-        let html = to_html("a <script>alert(1)</script> b\n\n<div onclick=x>c</div>\n", "");
+        let html = to_html(
+            "a <script>alert(1)</script> b\n\n<div onclick=x>c</div>\n",
+            "",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<div"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
@@ -103,12 +129,18 @@ mod tests {
     #[test]
     fn content_links_become_relative() {
         let html = to_html("見[第14題](faq:residence-permit)。", "../../");
-        assert!(html.contains(r#"<a href="../../faq/residence-permit/index.html">第14題</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="../../faq/residence-permit/index.html">第14題</a>"#),
+            "{html}"
+        );
     }
 
     #[test]
     fn script_links_are_unwrapped() {
-        let html = to_html("[點我](javascript:alert(1)) 與 [好](https://example.org)", "");
+        let html = to_html(
+            "[點我](javascript:alert(1)) 與 [好](https://example.org)",
+            "",
+        );
         assert!(!html.contains("javascript"), "{html}");
         assert!(html.contains("點我"));
         assert!(html.contains(r#"href="https://example.org""#));
@@ -128,6 +160,9 @@ mod tests {
 
     #[test]
     fn plain_text_drops_markup() {
-        assert_eq!(plain_text("**粗體**與[連結](faq:a)\n\n- 一\n- 二"), "粗體與連結\n一\n二");
+        assert_eq!(
+            plain_text("**粗體**與[連結](faq:a)\n\n- 一\n- 二"),
+            "粗體與連結\n一\n二"
+        );
     }
 }

@@ -32,7 +32,9 @@ fn safe_relative(path: &str) -> Result<&Path, Error> {
     if p.components().all(|c| matches!(c, Component::Normal(_))) {
         Ok(p)
     } else {
-        Err(Error::new(format!("refusing to write `{path}` outside the output folder")))
+        Err(Error::new(format!(
+            "refusing to write `{path}` outside the output folder"
+        )))
     }
 }
 
@@ -48,7 +50,9 @@ impl Staging {
     /// content folder, or a folder that holds either.
     pub fn new(out: &Path, protected: &[&Path]) -> Result<Staging, Error> {
         check_out_dir(out, protected)?;
-        let name = out.file_name().map_or("public".into(), |n| n.to_string_lossy().into_owned());
+        let name = out
+            .file_name()
+            .map_or("public".into(), |n| n.to_string_lossy().into_owned());
         let parent = parent_of(out);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
         let tmp = parent.join(format!(".{name}.kbgen-tmp-{}", std::process::id()));
@@ -105,7 +109,9 @@ fn absolute(p: &Path) -> PathBuf {
     }
     match (std::fs::canonicalize(parent_of(p)), p.file_name()) {
         (Ok(parent), Some(name)) => parent.join(name),
-        _ => std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()),
+        _ => std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf()),
     }
 }
 

@@ -34,7 +34,12 @@ pub enum PageRef {
 impl PageRef {
     /// Every page of `site`.
     pub fn all(site: &Site) -> Vec<PageRef> {
-        let mut pages = vec![PageRef::Home, PageRef::Faqs, PageRef::Search, PageRef::NotFound];
+        let mut pages = vec![
+            PageRef::Home,
+            PageRef::Faqs,
+            PageRef::Search,
+            PageRef::NotFound,
+        ];
         if site.timeline.is_some() {
             pages.push(PageRef::Timeline);
         }
@@ -118,7 +123,10 @@ impl Renderer {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.register_filter("script_json", script_json);
-        let templates = theme.templates.iter().map(|(n, t)| (n.as_str(), t.as_str()));
+        let templates = theme
+            .templates
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()));
         tera.add_raw_templates(templates.collect::<Vec<_>>())
             .map_err(|e| Diagnostics::from(template_error(&e)))?;
         Ok(Renderer { tera })
@@ -128,14 +136,18 @@ impl Renderer {
     pub fn page(&self, site: &Site, page: PageRef) -> Result<String, Error> {
         let path = page.path(site);
         let ctx = context(site, page, &path);
-        self.tera.render(page.template(), &ctx).map_err(|e| template_error(&e))
+        self.tera
+            .render(page.template(), &ctx)
+            .map_err(|e| template_error(&e))
     }
 
     /// Render a non-page template (`sitemap.xml`, `robots.txt`) with the site context.
     pub fn extra(&self, site: &Site, template: &str, pages: &[String]) -> Result<String, Error> {
         let mut ctx = base_context(site, "", "");
         ctx.insert("pages", pages);
-        self.tera.render(template, &ctx).map_err(|e| template_error(&e))
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| template_error(&e))
     }
 }
 
@@ -155,7 +167,10 @@ fn template_error(e: &tera::Error) -> Error {
 /// content can close the element.
 fn script_json(value: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
     let json = serde_json::to_string(value).map_err(tera::Error::json)?;
-    let safe = json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+    let safe = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     Ok(Value::String(safe))
 }
 
@@ -201,7 +216,11 @@ fn base_context(site: &Site, root: &str, section: &str) -> Context {
             has_timeline: site.timeline.is_some(),
             has_process: site.process.is_some(),
             has_checklists: !site.checklists.is_empty(),
-            pages: site.pages.iter().map(|p| link(&p.meta.title, &Target::Page(p.meta.id.0.clone()), root)).collect(),
+            pages: site
+                .pages
+                .iter()
+                .map(|p| link(&p.meta.title, &Target::Page(p.meta.id.0.clone()), root))
+                .collect(),
         },
     );
     ctx.insert("root", root);
@@ -232,13 +251,19 @@ fn context(site: &Site, page: PageRef, path: &str) -> Context {
             ctx.insert("faqs", &faq_links(site, &root));
         }
         PageRef::Timeline => {
-            let t = site.timeline.as_ref().expect("page exists only with a timeline");
+            let t = site
+                .timeline
+                .as_ref()
+                .expect("page exists only with a timeline");
             ctx.insert("title", &t.title);
             ctx.insert("intro", &t.intro.as_deref().map(md));
             ctx.insert("milestones", &milestones(site, t, &root));
         }
         PageRef::Process => {
-            let p = site.process.as_ref().expect("page exists only with a process");
+            let p = site
+                .process
+                .as_ref()
+                .expect("page exists only with a process");
             ctx.insert("title", &p.title);
             ctx.insert("intro", &p.intro.as_deref().map(md));
             ctx.insert("stages", &stages(p, &root));
@@ -246,11 +271,21 @@ fn context(site: &Site, page: PageRef, path: &str) -> Context {
             ctx.insert("total", &total_duration(p));
         }
         PageRef::Checklists => {
-            ctx.insert("checklists", &site.checklists.iter().map(|c| checklist_view(site, c, &root)).collect::<Vec<_>>());
+            ctx.insert(
+                "checklists",
+                &site
+                    .checklists
+                    .iter()
+                    .map(|c| checklist_view(site, c, &root))
+                    .collect::<Vec<_>>(),
+            );
             ctx.insert("questions", &questions(site, &root));
         }
         PageRef::Checklist(i) => {
-            ctx.insert("checklist", &checklist_view(site, &site.checklists[i], &root));
+            ctx.insert(
+                "checklist",
+                &checklist_view(site, &site.checklists[i], &root),
+            );
             ctx.insert("checklists", &checklist_links(site, &root));
             ctx.insert("questions", &questions(site, &root));
         }
@@ -354,7 +389,11 @@ fn steps(p: &crate::content::model::Process, root: &str) -> Vec<StepView> {
             body: s.body.as_deref().map(|b| markdown::to_html(b, root)),
             duration: s.duration,
             notify: s.notify.clone(),
-            stage: p.stages.iter().find(|st| st.steps.contains(&s.id)).map(|st| st.title.clone()),
+            stage: p
+                .stages
+                .iter()
+                .find(|st| st.steps.contains(&s.id))
+                .map(|st| st.title.clone()),
         })
         .collect()
 }
@@ -374,11 +413,16 @@ pub fn total_duration(p: &crate::content::model::Process) -> Vec<TotalDuration> 
         e.0 += d.min.unwrap_or(0);
         e.1 += d.max;
     }
-    sums.into_iter().map(|(unit, (min, max))| TotalDuration { unit, min, max }).collect()
+    sums.into_iter()
+        .map(|(unit, (min, max))| TotalDuration { unit, min, max })
+        .collect()
 }
 
 fn checklist_links(site: &Site, root: &str) -> Vec<LinkView> {
-    site.checklists.iter().map(|c| link(&c.title, &Target::Checklist(c.id.0.clone()), root)).collect()
+    site.checklists
+        .iter()
+        .map(|c| link(&c.title, &Target::Checklist(c.id.0.clone()), root))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -423,7 +467,13 @@ fn faq_view(site: &Site, i: usize, root: &str) -> FaqView {
         link: faq_link(f, root),
         number: i + 1,
         body: markdown::to_html(&f.body, root),
-        related: f.meta.related.iter().filter_map(|r| site.faq(r.as_str())).map(|r| faq_link(r, root)).collect(),
+        related: f
+            .meta
+            .related
+            .iter()
+            .filter_map(|r| site.faq(r.as_str()))
+            .map(|r| faq_link(r, root))
+            .collect(),
         prev: i.checked_sub(1).map(|p| faq_link(&site.faqs[p], root)),
         next: site.faqs.get(i + 1).map(|n| faq_link(n, root)),
     }
@@ -447,7 +497,11 @@ fn questions(site: &Site, root: &str) -> Vec<QuestionView> {
             id: q.id.0.clone(),
             label: q.label.clone(),
             boolean: q.kind == QuestionKind::Boolean,
-            options: q.options.iter().map(|o| (o.value.clone(), o.label.clone())).collect(),
+            options: q
+                .options
+                .iter()
+                .map(|o| (o.value.clone(), o.label.clone()))
+                .collect(),
             help: q.help.as_deref().map(|h| markdown::to_html(h, root)),
             when: condition_parts(site, &q.when),
             when_data: q.when.clone(),
@@ -469,10 +523,18 @@ fn condition_parts(site: &Site, when: &Condition) -> Vec<ConditionPart> {
         .filter_map(|(qid, a)| {
             let q = site.question(qid.as_str())?;
             Some(match a {
-                Answer::Bool(b) => ConditionPart { question: q.label.clone(), answer: String::new(), yes: *b },
+                Answer::Bool(b) => ConditionPart {
+                    question: q.label.clone(),
+                    answer: String::new(),
+                    yes: *b,
+                },
                 Answer::Value(v) => ConditionPart {
                     question: q.label.clone(),
-                    answer: q.options.iter().find(|o| &o.value == v).map_or(v.clone(), |o| o.label.clone()),
+                    answer: q
+                        .options
+                        .iter()
+                        .find(|o| &o.value == v)
+                        .map_or(v.clone(), |o| o.label.clone()),
                     yes: true,
                 },
             })
@@ -507,7 +569,11 @@ struct ItemView {
 }
 
 fn checklist_view(site: &Site, c: &Checklist, root: &str) -> ChecklistView {
-    let items: Vec<ItemView> = c.items.iter().map(|i| item_view(site, c, i, root)).collect();
+    let items: Vec<ItemView> = c
+        .items
+        .iter()
+        .map(|i| item_view(site, c, i, root))
+        .collect();
     ChecklistView {
         id: c.id.0.clone(),
         title: c.title.clone(),
@@ -535,7 +601,12 @@ fn item_view(site: &Site, c: &Checklist, i: &Item, root: &str) -> ItemView {
             .and_then(|d| c.items.iter().find(|o| &o.id == d))
             .map(|o| o.title.clone()),
         when: condition_parts(site, &i.when),
-        source: i.source.as_deref().and_then(Target::parse).and_then(Result::ok).map(|t| format!("{root}{}", t.path())),
+        source: i
+            .source
+            .as_deref()
+            .and_then(Target::parse)
+            .and_then(Result::ok)
+            .map(|t| format!("{root}{}", t.path())),
     }
 }
 

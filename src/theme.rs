@@ -28,16 +28,22 @@ impl Theme {
         theme.add_embedded(&DEFAULT_THEME);
         let dir = display_join(root, "themes").join(name);
         if !dir.is_dir() && name != "default" {
-            return Err(Error::new(format!("theme `{name}` not found at {}", dir.display()))
-                .hint("remove `theme` from site.yaml to use the built-in theme")
-                .into());
+            return Err(
+                Error::new(format!("theme `{name}` not found at {}", dir.display()))
+                    .hint("remove `theme` from site.yaml to use the built-in theme")
+                    .into(),
+            );
         }
         let mut diags = Diagnostics::default();
         theme.add_dir(&dir.join("templates"), Kind::Template, &mut diags);
         theme.add_dir(&dir.join("static"), Kind::Static, &mut diags);
         theme.add_dir(&display_join(root, "templates"), Kind::Template, &mut diags);
         theme.add_dir(&display_join(root, "static"), Kind::Static, &mut diags);
-        if diags.has_errors() { Err(diags) } else { Ok(theme) }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(theme)
+        }
     }
 
     fn add_embedded(&mut self, dir: &Dir<'static>) {
@@ -50,7 +56,8 @@ impl Theme {
                     let text = String::from_utf8_lossy(f.contents()).into_owned();
                     self.templates.insert(name.to_string(), text);
                 } else if let Some(name) = path.strip_prefix("static/") {
-                    self.static_files.insert(name.to_string(), f.contents().to_vec());
+                    self.static_files
+                        .insert(name.to_string(), f.contents().to_vec());
                 }
             }
         }
@@ -93,7 +100,11 @@ pub fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
             let rel = e.path().strip_prefix(dir).ok()?;
-            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             Some((name, e.path().to_path_buf()))
         })
         .collect()

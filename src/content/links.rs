@@ -48,7 +48,9 @@ impl Target {
                 Some((l, i)) if !l.is_empty() && !i.is_empty() => {
                     Ok(Target::Item(l.into(), i.into()))
                 }
-                _ => Err(format!("`{dest}` must name a checklist and an item: item:<list>/<item>")),
+                _ => Err(format!(
+                    "`{dest}` must name a checklist and an item: item:<list>/<item>"
+                )),
             },
             _ => return None,
         };
@@ -121,7 +123,10 @@ mod tests {
         assert_eq!(Target::parse("faq:a"), Some(Ok(Target::Faq("a".into()))));
         assert_eq!(Target::parse("faq:"), Some(Ok(Target::Faqs)));
         assert_eq!(
-            Target::parse("item:individual/id-card").unwrap().unwrap().path(),
+            Target::parse("item:individual/id-card")
+                .unwrap()
+                .unwrap()
+                .path(),
             "checklists/individual/index.html#id-card"
         );
         assert!(Target::parse("item:x").unwrap().is_err());

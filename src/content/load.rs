@@ -67,9 +67,21 @@ pub fn load(root: &Path) -> (Option<Site>, Diagnostics) {
     let faq_files = files("faq", &["md"], &mut diags);
     let page_files = files("pages", &["md"], &mut diags);
 
-    let mut checklists = collect(checklist_files.par_iter().map(|p| load_checklist(p)).collect(), &mut diags);
-    let mut faqs = collect(faq_files.par_iter().map(|p| load_faq(p)).collect(), &mut diags);
-    let mut pages = collect(page_files.par_iter().map(|p| load_page(p)).collect(), &mut diags);
+    let mut checklists = collect(
+        checklist_files
+            .par_iter()
+            .map(|p| load_checklist(p))
+            .collect(),
+        &mut diags,
+    );
+    let mut faqs = collect(
+        faq_files.par_iter().map(|p| load_faq(p)).collect(),
+        &mut diags,
+    );
+    let mut pages = collect(
+        page_files.par_iter().map(|p| load_page(p)).collect(),
+        &mut diags,
+    );
 
     checklists.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
     faqs.sort_by(|a, b| (a.meta.order, &a.meta.id).cmp(&(b.meta.order, &b.meta.id)));
@@ -105,10 +117,9 @@ fn collect<T>(results: Vec<Result<T, Error>>, diags: &mut Diagnostics) -> Vec<T>
 fn load_config(paths: &SitePaths, diags: &mut Diagnostics) -> Option<SiteConfig> {
     let path = paths.file("site.yaml");
     if !path.is_file() {
-        diags.push(
-            Error::new(format!("missing {}", path.display()))
-                .hint("create it with at least `title`, `description` and `language` (see docs/content.md)"),
-        );
+        diags.push(Error::new(format!("missing {}", path.display())).hint(
+            "create it with at least `title`, `description` and `language` (see docs/content.md)",
+        ));
         return None;
     }
     let result = read_text(&path).and_then(|src| parse_yaml::<SiteConfig>(&path, &src, 0));
@@ -218,7 +229,9 @@ fn list_files(dir: &Path, ext: &[&str], root_real: &Path, diags: &mut Diagnostic
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().unwrap_or(dir).to_path_buf();
-                diags.push(Error::new(format!("cannot read {}: {e}", path.display())).in_file(&path));
+                diags.push(
+                    Error::new(format!("cannot read {}: {e}", path.display())).in_file(&path),
+                );
                 continue;
             }
         };
@@ -254,8 +267,11 @@ fn list_files(dir: &Path, ext: &[&str], root_real: &Path, diags: &mut Diagnostic
             out.push(path.to_path_buf());
         } else {
             diags.push(
-                Error::warning(format!("ignored file: this folder holds only .{} files", ext[0]))
-                    .in_file(path),
+                Error::warning(format!(
+                    "ignored file: this folder holds only .{} files",
+                    ext[0]
+                ))
+                .in_file(path),
             );
         }
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Location;
 
-/// A stable identifier: lower-case ASCII letters, digits and `-`, used in URLs and anchors.
+/// A stable identifier: lower-case ASCII letters, digits, `-` and `_`, used in URLs and anchors.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Id(pub String);
@@ -25,12 +25,16 @@ impl Id {
             return Some("an id may not be empty".into());
         }
         if s.len() > 100 {
-            return Some(format!("the id `{}…` is longer than 100 characters", &s[..20]));
-        }
-        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-        if !s.chars().all(ok_char) || s.starts_with('-') {
             return Some(format!(
-                "invalid id `{s}`: use lower-case ASCII letters, digits and `-` (e.g. `residence-permit`)"
+                "the id `{}…` is longer than 100 characters",
+                &s[..20]
+            ));
+        }
+        let ok_char =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        if !s.chars().all(ok_char) || !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Some(format!(
+                "invalid id `{s}`: use lower-case ASCII letters, digits, `-` and `_`, starting with a letter or digit (e.g. `residence-permit`)"
             ));
         }
         None

@@ -98,7 +98,8 @@ fn yaml_error(path: &Path, src: &str, e: &serde_yaml::Error, line_offset: usize)
     } else if message.contains("missing field") {
         err = err.hint("add the field; see docs/content.md for every field of this file kind");
     } else if message.contains("recursion limit") || message.contains("repetition limit") {
-        err = err.hint("the YAML nests or repeats aliases too deeply; write the values out plainly");
+        err =
+            err.hint("the YAML nests or repeats aliases too deeply; write the values out plainly");
     }
     err
 }
@@ -214,14 +215,18 @@ mod tests {
 
     #[test]
     fn unclosed_front_matter_is_an_error() {
-        let err = split_front_matter(Path::new("f.md"), "---\nid: a\n").err().unwrap();
+        let err = split_front_matter(Path::new("f.md"), "---\nid: a\n")
+            .err()
+            .unwrap();
         assert!(err.message.contains("not closed"));
     }
 
     #[test]
     fn yaml_errors_point_into_the_file() {
         let src = "title: T\nmilestones:\n  - id: a\n    date: 2023-02-30\n    title: x\n";
-        let err = parse_yaml::<Timeline>(Path::new("t.yaml"), src, 0).err().unwrap();
+        let err = parse_yaml::<Timeline>(Path::new("t.yaml"), src, 0)
+            .err()
+            .unwrap();
         let loc = err.location.clone().unwrap();
         assert_eq!(loc.line, 4, "{err}");
         assert!(err.message.contains("invalid date `2023-02-30`"), "{err}");
@@ -230,7 +235,9 @@ mod tests {
     #[test]
     fn unknown_fields_suggest_the_near_one() {
         let src = "titel: T\nmilestones: []\n";
-        let err = parse_yaml::<Timeline>(Path::new("t.yaml"), src, 2).err().unwrap();
+        let err = parse_yaml::<Timeline>(Path::new("t.yaml"), src, 2)
+            .err()
+            .unwrap();
         assert_eq!(err.location.unwrap().line, 3);
         assert_eq!(err.hint.as_deref(), Some("did you mean `title`?"));
     }

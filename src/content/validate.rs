@@ -52,7 +52,13 @@ fn unique<'a>(
 }
 
 /// Check the content links of one Markdown text.
-fn check_markdown(site: &Site, text: &str, at: &Location, line_offset: Option<usize>, d: &mut Diagnostics) {
+fn check_markdown(
+    site: &Site,
+    text: &str,
+    at: &Location,
+    line_offset: Option<usize>,
+    d: &mut Diagnostics,
+) {
     for (dest, offset) in markdown::links(text) {
         let place = match line_offset {
             Some(lines) => Location::from_offset(&at.file, text, offset).shifted(lines),
@@ -67,9 +73,11 @@ fn check_link(site: &Site, dest: &str, place: Location, d: &mut Diagnostics) {
         None => {}
         Some(Err(problem)) => d.push(Error::new(problem).at(place)),
         Some(Ok(target)) if !target.exists_in(site) => d.push(
-            Error::new(format!("link `{dest}` goes nowhere: the site has no such entry"))
-                .at(place)
-                .hint("check the id; links name ids, not titles or file names"),
+            Error::new(format!(
+                "link `{dest}` goes nowhere: the site has no such entry"
+            ))
+            .at(place)
+            .hint("check the id; links name ids, not titles or file names"),
         ),
         Some(Ok(_)) => {}
     }
@@ -79,12 +87,20 @@ fn check_config(site: &Site, d: &mut Diagnostics) {
     let c = &site.config;
     let file = Location::new(&site.config_file, 1, 1);
     if c.language.trim().is_empty() {
-        d.push(err("`language` is empty".into(), Some(&file)).hint("write a language tag such as zh-Hant"));
+        d.push(
+            err("`language` is empty".into(), Some(&file))
+                .hint("write a language tag such as zh-Hant"),
+        );
     }
     if let Some(url) = &c.base_url {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            d.push(err(format!("`base_url` `{url}` is not an http(s) URL"), Some(&file))
-                .hint("write the full address, e.g. https://kb.example.org/guide/"));
+            d.push(
+                err(
+                    format!("`base_url` `{url}` is not an http(s) URL"),
+                    Some(&file),
+                )
+                .hint("write the full address, e.g. https://kb.example.org/guide/"),
+            );
         }
     }
     if let Some(intro) = &c.intro {
@@ -94,7 +110,11 @@ fn check_config(site: &Site, d: &mut Diagnostics) {
 
 fn check_timeline(site: &Site, d: &mut Diagnostics) {
     let Some(t) = &site.timeline else { return };
-    unique("milestone", t.milestones.iter().map(|m| (&m.id, m.loc.as_ref())), d);
+    unique(
+        "milestone",
+        t.milestones.iter().map(|m| (&m.id, m.loc.as_ref())),
+        d,
+    );
     for m in &t.milestones {
         if let (Some(detail), Some(loc)) = (&m.detail, &m.loc) {
             check_markdown(site, detail, loc, None, d);
@@ -109,15 +129,33 @@ fn check_process(site: &Site, d: &mut Diagnostics) {
     let steps: BTreeSet<&Id> = p.steps.iter().map(|s| &s.id).collect();
     for stage in &p.stages {
         for s in stage.steps.iter().filter(|s| !steps.contains(s)) {
-            d.push(err(format!("stage `{}` names step `{s}`, which does not exist", stage.id), stage.loc.as_ref())
-                .hint(format!("the steps are: {}", join(steps.iter()))));
+            d.push(
+                err(
+                    format!(
+                        "stage `{}` names step `{s}`, which does not exist",
+                        stage.id
+                    ),
+                    stage.loc.as_ref(),
+                )
+                .hint(format!("the steps are: {}", join(steps.iter()))),
+            );
         }
     }
     for s in &p.steps {
         if let Some(dur) = &s.duration {
             if dur.min.is_some_and(|min| min > dur.max) {
-                d.push(err(format!("step `{}`: duration min {} is above max {}", s.id, dur.min.unwrap_or(0), dur.max), s.loc.as_ref())
-                    .hint("swap the two numbers"));
+                d.push(
+                    err(
+                        format!(
+                            "step `{}`: duration min {} is above max {}",
+                            s.id,
+                            dur.min.unwrap_or(0),
+                            dur.max
+                        ),
+                        s.loc.as_ref(),
+                    )
+                    .hint("swap the two numbers"),
+                );
             }
         }
         if let (Some(body), Some(loc)) = (&s.body, &s.loc) {
@@ -127,16 +165,26 @@ fn check_process(site: &Site, d: &mut Diagnostics) {
 }
 
 fn check_questions(site: &Site, d: &mut Diagnostics) {
-    unique("question", site.questions.iter().map(|q| (&q.id, q.loc.as_ref())), d);
+    unique(
+        "question",
+        site.questions.iter().map(|q| (&q.id, q.loc.as_ref())),
+        d,
+    );
     for q in &site.questions {
         match q.kind {
             QuestionKind::Choice if q.options.len() < 2 => d.push(
-                err(format!("question `{}` needs at least two options", q.id), q.loc.as_ref())
-                    .hint("add `options`, or write `type: boolean` for a yes/no question"),
+                err(
+                    format!("question `{}` needs at least two options", q.id),
+                    q.loc.as_ref(),
+                )
+                .hint("add `options`, or write `type: boolean` for a yes/no question"),
             ),
             QuestionKind::Boolean if !q.options.is_empty() => d.push(
-                err(format!("question `{}` is yes/no but has options", q.id), q.loc.as_ref())
-                    .hint("remove `options` or `type: boolean`"),
+                err(
+                    format!("question `{}` is yes/no but has options", q.id),
+                    q.loc.as_ref(),
+                )
+                .hint("remove `options` or `type: boolean`"),
             ),
             _ => {}
         }
@@ -151,10 +199,16 @@ fn check_questions(site: &Site, d: &mut Diagnostics) {
 fn check_condition(site: &Site, when: &Condition, loc: Option<&Location>, d: &mut Diagnostics) {
     for (qid, answer) in when {
         let Some(q) = site.question(qid.as_str()) else {
-            d.push(err(format!("condition on `{qid}`, which is not a question"), loc).hint(format!(
-                "the questions (questions.yaml) are: {}",
-                join(site.questions.iter().map(|q| &q.id))
-            )));
+            d.push(
+                err(
+                    format!("condition on `{qid}`, which is not a question"),
+                    loc,
+                )
+                .hint(format!(
+                    "the questions (questions.yaml) are: {}",
+                    join(site.questions.iter().map(|q| &q.id))
+                )),
+            );
             continue;
         };
         let fits = match (q.kind, answer) {
@@ -167,14 +221,23 @@ fn check_condition(site: &Site, when: &Condition, loc: Option<&Location>, d: &mu
                 QuestionKind::Boolean => "true, false".to_string(),
                 QuestionKind::Choice => join(q.options.iter().map(|o| &o.value)),
             };
-            d.push(err(format!("`{answer}` is not an answer to question `{qid}`"), loc)
-                .hint(format!("the answers are: {allowed}")));
+            d.push(
+                err(
+                    format!("`{answer}` is not an answer to question `{qid}`"),
+                    loc,
+                )
+                .hint(format!("the answers are: {allowed}")),
+            );
         }
     }
 }
 
 fn check_checklists(site: &Site, d: &mut Diagnostics) {
-    unique("checklist", site.checklists.iter().map(|c| (&c.id, c.loc.as_ref())), d);
+    unique(
+        "checklist",
+        site.checklists.iter().map(|c| (&c.id, c.loc.as_ref())),
+        d,
+    );
     let subjects: Option<Vec<&String>> = site
         .question("subject")
         .map(|q| q.options.iter().map(|o| &o.value).collect());
@@ -185,7 +248,11 @@ fn check_checklists(site: &Site, d: &mut Diagnostics) {
                     .hint(format!("the answers are: {}", join(allowed.iter()))));
             }
         }
-        unique("item", list.items.iter().map(|i| (&i.id, i.loc.as_ref())), d);
+        unique(
+            "item",
+            list.items.iter().map(|i| (&i.id, i.loc.as_ref())),
+            d,
+        );
         let ids: BTreeSet<&Id> = list.items.iter().map(|i| &i.id).collect();
         for item in &list.items {
             if let Some(other) = &item.constraints.differs_from {
@@ -201,8 +268,16 @@ fn check_checklists(site: &Site, d: &mut Diagnostics) {
                 }
                 if let Some(source) = &item.source {
                     match Target::parse(source) {
-                        None => d.push(err(format!("item `{}`: `source` `{source}` is not a content link", item.id), Some(loc))
-                            .hint("write e.g. faq:<id> or step:<id>")),
+                        None => d.push(
+                            err(
+                                format!(
+                                    "item `{}`: `source` `{source}` is not a content link",
+                                    item.id
+                                ),
+                                Some(loc),
+                            )
+                            .hint("write e.g. faq:<id> or step:<id>"),
+                        ),
                         Some(_) => check_link(site, source, loc.clone(), d),
                     }
                 }
@@ -215,7 +290,11 @@ fn check_checklists(site: &Site, d: &mut Diagnostics) {
 }
 
 fn check_faqs(site: &Site, d: &mut Diagnostics) {
-    unique("FAQ", site.faqs.iter().map(|f| (&f.meta.id, Some(&f.loc))), d);
+    unique(
+        "FAQ",
+        site.faqs.iter().map(|f| (&f.meta.id, Some(&f.loc))),
+        d,
+    );
     let ids: BTreeSet<&Id> = site.faqs.iter().map(|f| &f.meta.id).collect();
     for f in &site.faqs {
         for r in &f.meta.related {
@@ -230,7 +309,11 @@ fn check_faqs(site: &Site, d: &mut Diagnostics) {
                     Some(n) => format!("did you mean `{n}`?"),
                     None => "name the id of an existing FAQ entry".into(),
                 };
-                d.push(Error::new(format!("related entry `{r}` does not exist")).at(f.loc.clone()).hint(hint));
+                d.push(
+                    Error::new(format!("related entry `{r}` does not exist"))
+                        .at(f.loc.clone())
+                        .hint(hint),
+                );
             }
         }
         if f.meta.status == Status::Awaiting {
@@ -245,18 +328,38 @@ fn check_faqs(site: &Site, d: &mut Diagnostics) {
 }
 
 fn check_pages(site: &Site, d: &mut Diagnostics) {
-    unique("page", site.pages.iter().map(|p| (&p.meta.id, Some(&p.loc))), d);
-    const RESERVED: [&str; 7] = ["faq", "checklists", "process", "timeline", "search", "static", "assets"];
+    unique(
+        "page",
+        site.pages.iter().map(|p| (&p.meta.id, Some(&p.loc))),
+        d,
+    );
+    const RESERVED: [&str; 7] = [
+        "faq",
+        "checklists",
+        "process",
+        "timeline",
+        "search",
+        "static",
+        "assets",
+    ];
     for p in &site.pages {
         if RESERVED.contains(&p.meta.id.as_str()) {
-            d.push(Error::new(format!("page id `{}` is reserved for a section of the site", p.meta.id))
+            d.push(
+                Error::new(format!(
+                    "page id `{}` is reserved for a section of the site",
+                    p.meta.id
+                ))
                 .at(p.loc.clone())
-                .hint("choose another id"));
+                .hint("choose another id"),
+            );
         }
         check_markdown(site, &p.body, &p.loc, Some(p.body_line), d);
     }
 }
 
 fn join<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
-    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

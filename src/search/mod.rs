@@ -25,5 +25,8 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
         .map(|d| serde_json::json!({"url": d.url, "title": d.title, "section": d.section, "text": d.text}))
         .collect();
     let json = serde_json::to_string(&list).unwrap_or_default();
-    vec![("search/index.js".into(), format!("window.KB_SEARCH_DOCS={json};\n").into_bytes())]
+    vec![(
+        "search/index.js".into(),
+        format!("window.KB_SEARCH_DOCS={json};\n").into_bytes(),
+    )]
 }
