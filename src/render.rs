@@ -122,6 +122,7 @@ impl Renderer {
     pub fn new(theme: &Theme) -> Result<Renderer, Diagnostics> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html);
         tera.register_filter("script_json", script_json);
         let templates = theme
             .templates
@@ -149,6 +150,23 @@ impl Renderer {
             .render(template, &ctx)
             .map_err(|e| template_error(&e))
     }
+}
+
+/// HTML escaping of text and attribute values. Unlike Tera's default it leaves `/` alone, so that
+/// URLs stay readable in the output.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A Tera error with its whole cause chain (template name, line and column are in it).
@@ -551,6 +569,10 @@ struct ChecklistView {
     intro: Option<String>,
     items: Vec<ItemView>,
     required_count: usize,
+    /// Ids of the questions that can change this list, in questions.yaml order: those its
+    /// items' conditions name (and the questions those depend on), without the subject question
+    /// (fixed by `subject`) and without questions whose own condition excludes that subject.
+    questions: Vec<String>,
     /// What the page script needs: the site, the list and its items' rules.
     data: serde_json::Value,
 }
@@ -569,6 +591,45 @@ struct ItemView {
 }
 
 fn checklist_view(site: &Site, c: &Checklist, root: &str) -> ChecklistView {
+    // The questions the page asks: see `ChecklistView::questions`.
+    fn relevant_questions(site: &Site, c: &Checklist) -> Vec<String> {
+        const SUBJECT: &str = "subject";
+        let mut wanted: std::collections::BTreeSet<&str> = c
+            .items
+            .iter()
+            .flat_map(|i| i.when.keys().map(|k| k.as_str()))
+            .collect();
+        // Questions that decide whether a wanted question is asked are wanted too.
+        loop {
+            let before = wanted.len();
+            for q in &site.questions {
+                if wanted.contains(q.id.as_str()) {
+                    wanted.extend(q.when.keys().map(|k| k.as_str()));
+                }
+            }
+            if wanted.len() == before {
+                break;
+            }
+        }
+        let excluded = |q: &crate::content::model::Question| match (
+            &c.subject,
+            q.when
+                .iter()
+                .find(|(k, _)| k.as_str() == SUBJECT)
+                .map(|(_, a)| a),
+        ) {
+            (Some(s), Some(Answer::Value(v))) => v != s,
+            (Some(_), Some(Answer::Bool(_))) => true,
+            _ => false,
+        };
+        site.questions
+            .iter()
+            .filter(|q| wanted.contains(q.id.as_str()))
+            .filter(|q| !(c.subject.is_some() && q.id.as_str() == SUBJECT))
+            .filter(|q| !excluded(q))
+            .map(|q| q.id.0.clone())
+            .collect()
+    }
     let items: Vec<ItemView> = c
         .items
         .iter()
@@ -582,6 +643,7 @@ fn checklist_view(site: &Site, c: &Checklist, root: &str) -> ChecklistView {
         intro: c.intro.as_deref().map(|t| markdown::to_html(t, root)),
         required_count: c.items.iter().filter(|i| i.required).count(),
         items,
+        questions: relevant_questions(site, c),
         data: checklist_data(site, c),
     }
 }
