@@ -39,7 +39,7 @@ pub struct BuildArgs {
     /// The output folder [default: ROOT/public]
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no warnings, no progress, no summary line.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -51,6 +51,9 @@ pub struct CheckArgs {
     /// Fail on warnings too (e.g. FAQ entries awaiting an answer).
     #[arg(long)]
     pub strict: bool,
+    /// Print nothing but errors (and, with --strict, warnings).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

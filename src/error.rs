@@ -121,49 +121,103 @@ impl Error {
         };
         let mut out = String::new();
         if let Some(loc) = &self.location {
-            out.push_str(&format!("{loc}: "));
+            out.push_str(&format!("{}: ", sanitize(&loc.to_string())));
         }
-        out.push_str(&format!("{}: {}\n", paint(label, code), self.message));
-        if let Some(loc) = &self.location {
-            if let Some(excerpt) = excerpt(loc) {
-                out.push_str(&excerpt);
-            }
+        out.push_str(&format!(
+            "{}: {}\n",
+            paint(label, code),
+            sanitize(&self.message)
+        ));
+        if let Some(excerpt) = self.location.as_ref().and_then(excerpt) {
+            out.push_str(&excerpt);
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("  {} {hint}\n", paint("hint:", "36")));
+            out.push_str(&format!("  {} {}\n", paint("hint:", "36"), sanitize(hint)));
         }
         out
     }
 }
 
-/// The source line of `loc` with a caret under its column, read from disk; none for binary or
-/// unreadable files and for lines too long to be useful.
+/// How many bytes of a file the excerpt printer reads at most: enough for any content file.
+const EXCERPT_READ_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// How many characters of a long line an excerpt shows, around the column.
+const EXCERPT_WIDTH: usize = 100;
+
+/// The source line of `loc` with a caret under its column, read from disk; none for unreadable
+/// files. Long lines are cut to a window around the column, marked with `…`.
 fn excerpt(loc: &Location) -> Option<String> {
-    let bytes = std::fs::read(&loc.file).ok()?;
+    use std::io::Read;
+    if !std::fs::metadata(&loc.file).ok()?.is_file() {
+        return None; // never block on a pipe or a device
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&loc.file)
+        .ok()?
+        .take(EXCERPT_READ_LIMIT)
+        .read_to_end(&mut bytes)
+        .ok()?;
     let text = String::from_utf8_lossy(&bytes);
-    let line = text.lines().nth(loc.line - 1)?;
-    let line = line.trim_end_matches('\r');
-    if line.chars().count() > 200 {
-        return None;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let line = text.split('\n').nth(loc.line - 1)?;
+    let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
+    if chars.iter().all(|c| c.is_whitespace()) || chars.contains(&'\0') {
+        return None; // nothing to point at, or not text (UTF-16, binary)
+    }
+    let col = (loc.col - 1).min(chars.len());
+    let (start, end) = if chars.len() <= EXCERPT_WIDTH {
+        (0, chars.len())
+    } else {
+        let start = col.saturating_sub(EXCERPT_WIDTH / 2);
+        let start = start.min(chars.len().saturating_sub(EXCERPT_WIDTH));
+        (start, (start + EXCERPT_WIDTH).min(chars.len()))
+    };
+    let mut shown: String = chars[start..end].iter().map(|&c| printable(c)).collect();
+    let mut pad: String = chars[start..col].iter().map(|&c| pad_for(c)).collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        pad.insert(0, ' ');
+    }
+    if end < chars.len() {
+        shown.push('…');
     }
     let width = loc.line.to_string().len();
-    let pad: String = line
-        .chars()
-        .take(loc.col - 1)
-        .map(|c| {
-            if c == '\t' {
-                '\t'
-            } else if is_wide(c) {
-                '　'
-            } else {
-                ' '
-            }
-        })
-        .collect();
     Some(format!(
-        "{:width$} |\n{} | {line}\n{:width$} | {pad}^\n",
+        "{:width$} |\n{} | {shown}\n{:width$} | {pad}^\n",
         "", loc.line, ""
     ))
+}
+
+/// The blank that takes the place of `c` under the excerpt, so the caret lines up.
+fn pad_for(c: char) -> char {
+    if c == '\t' {
+        '\t'
+    } else if is_wide(c) {
+        '　'
+    } else {
+        ' '
+    }
+}
+
+/// A character as it may be shown in a terminal: control characters (which could move the
+/// cursor or change colours) become the replacement character; tabs stay.
+fn printable(c: char) -> char {
+    if c != '\t'
+        && (c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'))
+    {
+        '\u{fffd}'
+    } else {
+        c
+    }
+}
+
+/// Text from content (messages quote values) made safe to print: see [`printable`]; line breaks
+/// stay in multi-line messages.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '\n' { c } else { printable(c) })
+        .collect()
 }
 
 /// Characters that take two columns in a terminal (CJK and full-width forms).

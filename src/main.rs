@@ -16,10 +16,14 @@ fn main() -> ExitCode {
                 root: args.root.root,
                 out: args.out,
             };
-            match kbgen::build(&opts) {
+            let progress = (!args.quiet && std::io::stderr().is_terminal())
+                .then(|| Progress::start(&opts.out_dir()));
+            let result = kbgen::build(&opts);
+            drop(progress);
+            match result {
                 Ok(report) => {
-                    print_problems(&report.warnings);
                     if !args.quiet {
+                        print_problems(&report.warnings);
                         println!(
                             "built {} pages ({} FAQ entries, {} search documents) into {} in {} ms",
                             report.pages,
@@ -36,12 +40,19 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => {
             let diags = kbgen::check(&args.root.root);
-            print_problems(&diags);
-            let failed = diags.has_errors() || (args.strict && !diags.is_empty());
-            if failed {
+            let warned = diags.warnings().next().is_some();
+            if diags.has_errors() || !args.quiet || (args.strict && warned) {
+                print_problems(&diags);
+            }
+            if diags.has_errors() {
+                ExitCode::from(1)
+            } else if args.strict && warned {
+                eprintln!("check failed: --strict makes warnings fail");
                 ExitCode::from(1)
             } else {
-                println!("no errors in {}", args.root.root.display());
+                if !args.quiet && diags.is_empty() {
+                    println!("no problems found in {}", args.root.root.display());
+                }
                 ExitCode::SUCCESS
             }
         }
@@ -66,4 +77,85 @@ fn fail(diags: &Diagnostics) -> ExitCode {
     print_problems(diags);
     eprintln!("build failed: the previous output, if any, is unchanged");
     ExitCode::from(1)
+}
+
+/// A progress line on stderr while a build runs, for a terminal only: it appears when the build
+/// takes longer than half a second (a large site) and counts the files written so far into the
+/// build's staging folder beside the output; it is erased when the build ends.
+struct Progress {
+    done: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(out: &std::path::Path) -> Progress {
+        use std::time::{Duration, Instant};
+        let (done, stop) = std::sync::mpsc::channel::<()>();
+        let out = out.to_path_buf();
+        let thread = std::thread::spawn(move || {
+            let start = Instant::now();
+            let mut shown = false;
+            let mut wait = Duration::from_millis(500);
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(wait) {
+                let files = staged_files(&out);
+                eprint!(
+                    "\r\x1b[2Kbuilding: {files} files written, {:.1} s",
+                    start.elapsed().as_secs_f64()
+                );
+                shown = true;
+                wait = Duration::from_millis(200);
+            }
+            if shown {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        Progress {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        let _ = self.done.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How many files the build has written so far: those in the staging folder(s) beside `out`
+/// (`.<name>.kbgen-tmp-…`).
+fn staged_files(out: &std::path::Path) -> usize {
+    let name = out
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.kbgen-tmp-");
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| count_files(&e.path()))
+        .sum()
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(_) => 1,
+            Err(_) => 0,
+        })
+        .sum()
 }

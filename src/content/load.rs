@@ -9,7 +9,7 @@ use walkdir::WalkDir;
 use super::model::{
     Checklist, Faq, FaqMeta, Page, PageMeta, Process, Questions, Site, SiteConfig, Timeline,
 };
-use super::source::{Locator, parse_yaml, read_text, split_front_matter};
+use super::source::{FrontMatter, Locator, parse_yaml, read_text, split_front_matter};
 use crate::error::{Diagnostics, Error};
 
 /// Where a site's files are.
@@ -54,11 +54,16 @@ pub fn load(root: &Path) -> (Option<Site>, Diagnostics) {
         return (None, diags);
     }
     let root_real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if let Err(e) = inside_site(&paths.content, &root_real) {
+        diags.push(e);
+        return (None, diags);
+    }
 
-    let config = load_config(&paths, &mut diags);
-    let timeline = optional_yaml::<Timeline>(&paths.file("timeline.yaml"), &mut diags);
-    let process = optional_yaml::<Process>(&paths.file("process.yaml"), &mut diags);
-    let questions = optional_yaml::<Questions>(&paths.file("questions.yaml"), &mut diags);
+    let config = load_config(&paths, &root_real, &mut diags);
+    let timeline = optional_yaml::<Timeline>(&paths.file("timeline.yaml"), &root_real, &mut diags);
+    let process = optional_yaml::<Process>(&paths.file("process.yaml"), &root_real, &mut diags);
+    let questions =
+        optional_yaml::<Questions>(&paths.file("questions.yaml"), &root_real, &mut diags);
 
     let files = |dir: &str, ext: &[&str], diags: &mut Diagnostics| {
         list_files(&paths.file(dir), ext, &root_real, diags)
@@ -70,16 +75,19 @@ pub fn load(root: &Path) -> (Option<Site>, Diagnostics) {
     let mut checklists = collect(
         checklist_files
             .par_iter()
-            .map(|p| load_checklist(p))
+            .map(|p| guarded(p, load_checklist))
             .collect(),
         &mut diags,
     );
     let mut faqs = collect(
-        faq_files.par_iter().map(|p| load_faq(p)).collect(),
+        faq_files.par_iter().map(|p| guarded(p, load_faq)).collect(),
         &mut diags,
     );
     let mut pages = collect(
-        page_files.par_iter().map(|p| load_page(p)).collect(),
+        page_files
+            .par_iter()
+            .map(|p| guarded(p, load_page))
+            .collect(),
         &mut diags,
     );
 
@@ -87,11 +95,12 @@ pub fn load(root: &Path) -> (Option<Site>, Diagnostics) {
     faqs.sort_by(|a, b| (a.meta.order, &a.meta.id).cmp(&(b.meta.order, &b.meta.id)));
     pages.sort_by(|a, b| (a.meta.order, &a.meta.id).cmp(&(b.meta.order, &b.meta.id)));
 
-    if diags.has_errors() {
+    diags.sort();
+    let Some(config) = config.filter(|_| !diags.has_errors()) else {
         return (None, diags);
-    }
+    };
     let site = Site {
-        config: config.expect("no errors, so site.yaml parsed"),
+        config,
         config_file: paths.file("site.yaml"),
         timeline,
         process,
@@ -114,32 +123,92 @@ fn collect<T>(results: Vec<Result<T, Error>>, diags: &mut Diagnostics) -> Vec<T>
     out
 }
 
-fn load_config(paths: &SitePaths, diags: &mut Diagnostics) -> Option<SiteConfig> {
+fn load_config(paths: &SitePaths, root_real: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> {
     let path = paths.file("site.yaml");
-    if !path.is_file() {
+    if std::fs::symlink_metadata(&path).is_err() {
         diags.push(Error::new(format!("missing {}", path.display())).hint(
             "create it with at least `title`, `description` and `language` (see docs/content.md)",
         ));
         return None;
     }
-    let result = read_text(&path).and_then(|src| parse_yaml::<SiteConfig>(&path, &src, 0));
+    let result = guarded(&path, |path| {
+        inside_site(path, root_real)?;
+        let src = read_content(path)?;
+        parse_yaml::<SiteConfig>(path, &src, 0)
+    });
     result.map_err(|e| diags.push(e)).ok()
 }
 
 /// A YAML file that a site may leave out; with positions of its objects filled in.
 fn optional_yaml<T: serde::de::DeserializeOwned + Locate>(
     path: &Path,
+    root_real: &Path,
     diags: &mut Diagnostics,
 ) -> Option<T> {
-    if !path.exists() {
+    if std::fs::symlink_metadata(path).is_err() {
         return None;
     }
-    let loaded = read_text(path).and_then(|src| {
+    let loaded = guarded(path, |path| {
+        inside_site(path, root_real)?;
+        let src = read_content(path)?;
         let mut value: T = parse_yaml(path, &src, 0)?;
         value.locate(&mut Locator::new(path, &src, 0));
         Ok(value)
     });
     loaded.map_err(|e| diags.push(e)).ok()
+}
+
+/// Run the loader of one file; should it panic (a bug, never the content's fault), the panic
+/// becomes an error of that file and the other files are still read.
+fn guarded<T>(path: &Path, load: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(path))).unwrap_or_else(|_| {
+        Err(Error::new("kbgen failed while reading this file (an internal error)")
+            .in_file(path)
+            .hint("please report this file to the kbgen maintainers; the other files were checked"))
+    })
+}
+
+/// The text of a content file that must not be empty.
+fn read_content(path: &Path) -> Result<String, Error> {
+    let src = read_text(path)?;
+    if src.trim().is_empty() {
+        let hint = if path.extension().is_some_and(|e| e == "md") {
+            "write front matter between two `---` lines (at least `id` and `title`), then the Markdown; or delete the file"
+        } else if path.file_name().is_some_and(|n| n == "site.yaml") {
+            "write at least `title`, `description` and `language` (see docs/content.md)"
+        } else {
+            "write the file's fields (see docs/content.md), or delete the file"
+        };
+        return Err(Error::new("the file is empty").in_file(path).hint(hint));
+    }
+    Ok(src)
+}
+
+/// The front matter of a Markdown file, refused when empty.
+fn front_matter<'a>(path: &Path, src: &'a str) -> Result<FrontMatter<'a>, Error> {
+    let fm = split_front_matter(path, src)?;
+    if fm.yaml.trim().is_empty() {
+        return Err(Error::new("the front matter is empty")
+            .in_file(path)
+            .hint("write the fields between the `---` lines, at least `id` and `title`"));
+    }
+    Ok(fm)
+}
+
+/// Refuse a file (or folder) that is, or is reached through, a symbolic link leaving the site.
+fn inside_site(path: &Path, root_real: &Path) -> Result<(), Error> {
+    match std::fs::canonicalize(path) {
+        Ok(target) if target.starts_with(root_real) => Ok(()),
+        Ok(target) => Err(Error::new(format!(
+            "symbolic link points outside the site, to {}",
+            target.display()
+        ))
+        .in_file(path)
+        .hint("copy the file into the site instead of linking to it")),
+        Err(e) => Err(Error::new(format!("cannot open the file: {e}"))
+            .in_file(path)
+            .hint("a symbolic link whose target is missing? Fix or remove it")),
+    }
 }
 
 /// Fill in the `loc` of each object from its `id: …` line.
@@ -184,15 +253,15 @@ impl Locate for Checklist {
 }
 
 fn load_checklist(path: &Path) -> Result<Checklist, Error> {
-    let src = read_text(path)?;
+    let src = read_content(path)?;
     let mut list: Checklist = parse_yaml(path, &src, 0)?;
     list.locate(&mut Locator::new(path, &src, 0));
     Ok(list)
 }
 
 fn load_faq(path: &Path) -> Result<Faq, Error> {
-    let src = read_text(path)?;
-    let fm = split_front_matter(path, &src)?;
+    let src = read_content(path)?;
+    let fm = front_matter(path, &src)?;
     let meta: FaqMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
     let loc = Locator::new(path, fm.yaml, fm.yaml_line).next("id", meta.id.as_str());
     Ok(Faq {
@@ -204,8 +273,8 @@ fn load_faq(path: &Path) -> Result<Faq, Error> {
 }
 
 fn load_page(path: &Path) -> Result<Page, Error> {
-    let src = read_text(path)?;
-    let fm = split_front_matter(path, &src)?;
+    let src = read_content(path)?;
+    let fm = front_matter(path, &src)?;
     let meta: PageMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
     let loc = Locator::new(path, fm.yaml, fm.yaml_line).next("id", meta.id.as_str());
     Ok(Page {
@@ -236,27 +305,11 @@ fn list_files(dir: &Path, ext: &[&str], root_real: &Path, diags: &mut Diagnostic
             }
         };
         let path = entry.path();
-        if entry.path_is_symlink() {
-            match std::fs::canonicalize(path) {
-                Ok(target) if target.starts_with(root_real) => {}
-                Ok(target) => {
-                    diags.push(
-                        Error::new(format!(
-                            "symbolic link points outside the site, to {}",
-                            target.display()
-                        ))
-                        .in_file(path)
-                        .hint("copy the file into the site instead of linking to it"),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    diags.push(Error::new(format!("broken symbolic link: {e}")).in_file(path));
-                    continue;
-                }
-            }
+        if let Err(e) = inside_site(path, root_real) {
+            diags.push(e);
+            continue;
         }
-        if !path.is_file() {
+        if path.is_dir() {
             continue;
         }
         let matches = path
@@ -271,7 +324,11 @@ fn list_files(dir: &Path, ext: &[&str], root_real: &Path, diags: &mut Diagnostic
                     "ignored file: this folder holds only .{} files",
                     ext[0]
                 ))
-                .in_file(path),
+                .in_file(path)
+                .hint(format!(
+                    "move it out of the content folder, or name it .{} if it is content",
+                    ext[0]
+                )),
             );
         }
     }
