@@ -158,14 +158,44 @@ fn optional_yaml<T: serde::de::DeserializeOwned + Locate>(
     loaded.map_err(|e| diags.push(e)).ok()
 }
 
-/// Run the loader of one file; should it panic (a bug, never the content's fault), the panic
-/// becomes an error of that file and the other files are still read.
+/// Run the loader of one file. Should it panic (a bug, never the content's fault), the panic
+/// becomes an error of that file, printed once and plainly, and the other files are still read.
 fn guarded<T>(path: &Path, load: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(path))).unwrap_or_else(|_| {
-        Err(Error::new("kbgen failed while reading this file (an internal error)")
-            .in_file(path)
-            .hint("please report this file to the kbgen maintainers; the other files were checked"))
+    quiet_panics_while_loading();
+    LOADING.with(|l| l.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(path)));
+    LOADING.with(|l| l.set(false));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Error::new(format!(
+            "kbgen failed while reading this file (an internal error: {what})"
+        ))
+        .in_file(path)
+        .hint("please report this file to the kbgen maintainers; the other files were checked"))
     })
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`], where a panic becomes an error of the file.
+    static LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keep the panic hook from printing panics that [`guarded`] turns into errors; every other
+/// panic goes to the hook that was there before.
+fn quiet_panics_while_loading() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !LOADING.with(|l| l.get()) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// The text of a content file that must not be empty.
@@ -259,7 +289,9 @@ fn load_checklist(path: &Path) -> Result<Checklist, Error> {
     Ok(list)
 }
 
-fn load_faq(path: &Path) -> Result<Faq, Error> {
+/// Read one FAQ file (front matter and body) with every check of a full load: for `serve`,
+/// which re-reads only the files a save touched.
+pub fn load_faq(path: &Path) -> Result<Faq, Error> {
     let src = read_content(path)?;
     let fm = front_matter(path, &src)?;
     let meta: FaqMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
@@ -272,7 +304,8 @@ fn load_faq(path: &Path) -> Result<Faq, Error> {
     })
 }
 
-fn load_page(path: &Path) -> Result<Page, Error> {
+/// Read one free page (front matter and body) with every check of a full load.
+pub fn load_page(path: &Path) -> Result<Page, Error> {
     let src = read_content(path)?;
     let fm = front_matter(path, &src)?;
     let meta: PageMeta = parse_yaml(path, fm.yaml, fm.yaml_line)?;
