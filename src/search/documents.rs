@@ -1,5 +1,5 @@
-//! The search documents of a site: every FAQ entry, process step, milestone, checklist item and
-//! free page, each pointing at its page and anchor.
+//! The search documents of a site: every FAQ entry, process step, milestone, checklist (its page)
+//! and checklist item, and free page, each pointing at its page and anchor.
 
 use super::SearchDoc;
 use crate::content::links::Target;
@@ -43,6 +43,12 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
         }
     }
     for c in &site.checklists {
+        docs.push(SearchDoc {
+            url: Target::Checklist(c.id.0.clone()).path(),
+            title: c.title.clone(),
+            section: site.config.sections.checklists.clone(),
+            text: text(c.intro.as_deref()),
+        });
         for i in &c.items {
             docs.push(SearchDoc {
                 url: Target::Item(c.id.0.clone(), i.id.0.clone()).path(),

@@ -1,8 +1,18 @@
 //! The client-side search index: which documents a site has ([`documents`]) and the index files
 //! built from them ([`build_index`]), loaded by the browser as scripts so that search works from
 //! disk (file://) too.
+//!
+//! Chinese needs no dictionary here: [`tokenize`] cuts Han text into characters and overlapping
+//! bigrams, [`fold`] makes Simplified and Traditional one script, and [`index`] writes a sharded
+//! inverted index with precomputed field-weighted BM25 weights. `themes/default/static/js/search-core.js` is
+//! the browser's half: the same tokeniser, the ranking and the loading of shards.
 
 mod documents;
+pub mod encode;
+pub mod fold;
+pub mod index;
+pub mod invert;
+pub mod tokenize;
 
 pub use documents::documents;
 
@@ -20,13 +30,5 @@ pub struct SearchDoc {
 
 /// The index files for `docs`: (path relative to the site root, bytes).
 pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
-    let list: Vec<serde_json::Value> = docs
-        .iter()
-        .map(|d| serde_json::json!({"url": d.url, "title": d.title, "section": d.section, "text": d.text}))
-        .collect();
-    let json = serde_json::to_string(&list).unwrap_or_default();
-    vec![(
-        "search/index.js".into(),
-        format!("window.KB_SEARCH_DOCS={json};\n").into_bytes(),
-    )]
+    index::build(docs)
 }
