@@ -59,9 +59,21 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Serve(_args) => {
-            eprintln!("kbgen serve is not available yet");
-            ExitCode::from(2)
+        Command::Serve(args) => {
+            let opts = kbgen::serve::ServeOptions {
+                root: args.root.root,
+                bind: args.bind,
+                port: args.port,
+                open: args.open,
+                color: color(),
+            };
+            match kbgen::serve::serve(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprint!("{}", e.render(color()));
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }
@@ -152,8 +164,9 @@ impl Progress {
             let start = Instant::now();
             let mut shown = false;
             let mut wait = Duration::from_millis(500);
+            let mut files = 0; // once swapped in, the staging folder is gone: keep the count
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(wait) {
-                let files = staged_files(&out);
+                files = files.max(staged_files(&out));
                 eprint!(
                     "\r\x1b[2Kbuilding: {files} files written, {:.1} s",
                     start.elapsed().as_secs_f64()
