@@ -159,8 +159,12 @@ fn excerpt(loc: &Location) -> Option<String> {
         .ok()?;
     let text = String::from_utf8_lossy(&bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let line = text.split('\n').nth(loc.line - 1)?;
-    let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
+    // Lines end as the loader reads them: LF, CRLF or a lone CR.
+    let line = text
+        .split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+        .nth(loc.line - 1)?;
+    let chars: Vec<char> = line.chars().collect();
     if chars.iter().all(|c| c.is_whitespace()) || chars.contains(&'\0') {
         return None; // nothing to point at, or not text (UTF-16, binary)
     }

@@ -59,21 +59,9 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Serve(args) => {
-            let opts = kbgen::serve::ServeOptions {
-                root: args.root.root,
-                bind: args.bind,
-                port: args.port,
-                open: args.open,
-                color: color(),
-            };
-            match kbgen::serve::serve(&opts) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprint!("{}", e.render(color()));
-                    ExitCode::from(1)
-                }
-            }
+        Command::Serve(_args) => {
+            eprintln!("kbgen serve is not available yet");
+            ExitCode::from(2)
         }
     }
 }
