@@ -59,9 +59,21 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Serve(_args) => {
-            eprintln!("kbgen serve is not available yet");
-            ExitCode::from(2)
+        Command::Serve(args) => {
+            let opts = kbgen::serve::ServeOptions {
+                root: args.root.root,
+                bind: args.bind,
+                port: args.port,
+                open: args.open,
+                color: color(),
+            };
+            match kbgen::serve::serve(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprint!("{}", e.render(color()));
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }
