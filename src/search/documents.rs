@@ -20,6 +20,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
             title: f.meta.title.clone(),
             section: faq_section.clone(),
             text: plain_text(&f.body),
+            keywords: f.meta.tags.join(" "),
         });
     }
     if let Some(p) = &site.process {
@@ -29,6 +30,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
                 title: format!("{}. {}", i + 1, s.title),
                 section: p.title.clone(),
                 text: text(s.body.as_deref()),
+                keywords: String::new(),
             });
         }
     }
@@ -39,6 +41,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
                 title: m.title.clone(),
                 section: t.title.clone(),
                 text: format!("{} {}", m.date, text(m.detail.as_deref())),
+                keywords: String::new(),
             });
         }
     }
@@ -48,6 +51,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
             title: c.title.clone(),
             section: site.config.sections.checklists.clone(),
             text: text(c.intro.as_deref()),
+            keywords: String::new(),
         });
         for i in &c.items {
             docs.push(SearchDoc {
@@ -55,6 +59,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
                 title: i.title.clone(),
                 section: c.title.clone(),
                 text: text(i.detail.as_deref()),
+                keywords: String::new(),
             });
         }
     }
@@ -64,6 +69,7 @@ pub fn documents(site: &Site) -> Vec<SearchDoc> {
             title: p.meta.title.clone(),
             section: site.config.title.clone(),
             text: plain_text(&p.body),
+            keywords: String::new(),
         });
     }
     docs

@@ -40,6 +40,7 @@ pub fn build(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
         d.title
             .chars()
             .chain(d.section.chars())
+            .chain(d.keywords.chars())
             .chain(d.text.chars())
     }));
     let inverted = Inverted::build(docs, &fold);
@@ -200,6 +201,7 @@ mod tests {
             title: title.into(),
             section: "S".into(),
             text: text.into(),
+            keywords: String::new(),
         }
     }
 

@@ -131,15 +131,21 @@ impl Inverted {
     }
 }
 
-fn fields(doc: &SearchDoc) -> [&str; 3] {
-    [&doc.title, &doc.section, &doc.text]
+/// The indexed fields: title, section (with the keywords), text.
+fn fields(doc: &SearchDoc) -> [std::borrow::Cow<'_, str>; 3] {
+    let section = if doc.keywords.is_empty() {
+        doc.section.as_str().into()
+    } else {
+        format!("{} {}", doc.section, doc.keywords).into()
+    };
+    [doc.title.as_str().into(), section, doc.text.as_str().into()]
 }
 
 /// The length of each field in terms, and the words of the document.
 fn lengths_and_words(doc: &SearchDoc, fold: &Fold) -> ([u32; 3], Vec<String>) {
     let mut lengths = [0; 3];
     let mut words = BTreeSet::new();
-    for (f, text) in fields(doc).into_iter().enumerate() {
+    for (f, text) in fields(doc).iter().enumerate() {
         for_each_term(text, fold, |t| {
             lengths[f] += 1;
             if let Term::Word(w) = t
@@ -173,7 +179,7 @@ fn doc_postings(
     words: &HashMap<&str, u32>,
 ) -> Vec<Posting> {
     let mut counts: KeyMap<[u32; 3]> = KeyMap::default();
-    for (f, text) in fields(d).into_iter().enumerate() {
+    for (f, text) in fields(d).iter().enumerate() {
         for_each_term(text, fold, |t| {
             if let Some(key) = Key::of(t, words) {
                 counts.entry(key).or_default()[f] += 1;
@@ -217,6 +223,7 @@ mod tests {
             title: title.into(),
             section: "S".into(),
             text: text.into(),
+            keywords: String::new(),
         }
     }
 

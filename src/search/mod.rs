@@ -26,6 +26,9 @@ pub struct SearchDoc {
     pub section: String,
     /// Plain text of the body.
     pub text: String,
+    /// Words that find the document without being shown in results (an FAQ entry's tags),
+    /// indexed with the section.
+    pub keywords: String,
 }
 
 /// The index files for `docs`: (path relative to the site root, bytes).

@@ -4,8 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { buildSite, launch, watchErrors, fileUrl, serveDir } from './lib.mjs';
 
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const ID = 'checklists/individual/index.html';
 const NON = 'checklists/non-individual/index.html';
 let site;
@@ -140,6 +143,44 @@ test('search works over HTTP too', async () => {
     await page.goto(`${server.url}search/index.html?q=${encodeURIComponent('居住证')}`);
     await page.locator('#search-results a').first().waitFor();
     assert.equal(await page.locator('#search-results a').first().getAttribute('href'), `../${ID}#residence-permit`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await server.close();
+  }
+});
+
+/** axe-core's WCAG A/AA violations on `page`, light and dark, as readable lines. */
+async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE_PATH });
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const v = await page.evaluate(async (tags) => {
+      const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+      return r.violations.map((x) => `${x.id}: ${x.help} (${x.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    }, AXE_TAGS);
+    found.push(...v.map((line) => `${colorScheme}: ${line}`));
+  }
+  return found;
+}
+
+test('no WCAG A/AA violations with the result list open, or on the search page', async () => {
+  // Over HTTP: axe reads the stylesheets, which Chromium refuses from file://.
+  const server = await serveDir(site);
+  try {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
+    await page.goto(`${server.url}index.html`);
+    await page.click('#site-search');
+    await page.keyboard.type('通讯地址');
+    await options(page).first().waitFor();
+    await page.keyboard.press('ArrowDown');
+    assert.deepEqual(await axeViolations(page), []);
+    await page.goto(`${server.url}search/index.html?q=${encodeURIComponent('备案')}`);
+    await page.locator('#search-results a').first().waitFor();
+    assert.deepEqual(await axeViolations(page), []);
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
