@@ -32,6 +32,11 @@ async function open(path, query = '') {
 }
 
 const options = (page) => page.locator('#site-search-listbox [role="option"]');
+
+/** Wait until the header box shows the results of `query` (not of a prefix typed before it). */
+async function waitForResults(page, query) {
+  await page.locator('#site-search-listbox').and(page.locator(`[data-query="${query}"]`)).waitFor({ state: 'attached' });
+}
 const hrefs = (locator) => locator.evaluateAll((els) => els.map((a) => a.getAttribute('href')));
 
 test('"/" focuses the header box, a Simplified query shows results, Enter opens the first', async () => {
@@ -39,7 +44,7 @@ test('"/" focuses the header box, a Simplified query shows results, Enter opens 
   await page.keyboard.press('/');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'site-search');
   await page.keyboard.type('备案 收费');
-  await options(page).first().waitFor();
+  await waitForResults(page, '备案 收费');
   assert.equal(await options(page).first().getAttribute('href'), 'faq/free-of-charge/index.html');
   assert.match(await options(page).first().textContent(), /小程序備案要收費嗎/);
   assert.equal(await page.locator('#site-search').getAttribute('aria-expanded'), 'true');
@@ -53,7 +58,7 @@ test('arrows choose a result and Enter opens it; Esc closes the list, then clear
   const { page, errors } = await open('faq/free-of-charge/index.html');
   await page.click('#site-search');
   await page.keyboard.type('应急手机号');
-  await options(page).first().waitFor();
+  await waitForResults(page, '应急手机号');
   const list = await hrefs(options(page));
   assert.deepEqual(list.slice(0, 2), [`../../${ID}#emergency-phone`, `../../${NON}#emergency-phone`]);
   await page.keyboard.press('ArrowDown');
@@ -68,7 +73,7 @@ test('arrows choose a result and Enter opens it; Esc closes the list, then clear
   await page.keyboard.press('Escape');
   assert.equal(await page.locator('#site-search').inputValue(), '');
   await page.keyboard.type('营业执照');
-  await options(page).first().waitFor();
+  await waitForResults(page, '营业执照');
   await page.keyboard.press('ArrowDown');
   await Promise.all([page.waitForURL(/non-individual\/index\.html#business-license$/), page.keyboard.press('Enter')]);
   assert.deepEqual(errors, []);
@@ -79,11 +84,11 @@ test('a Traditional query and a full-width number find the same entries', async 
   const { page, errors } = await open('index.html');
   await page.click('#site-search');
   await page.keyboard.type('１２３８１');
-  await options(page).first().waitFor();
+  await waitForResults(page, '１２３８１');
   assert.equal(await options(page).first().getAttribute('href'), 'process/index.html#sms-verification');
   await page.fill('#site-search', '');
   await page.keyboard.type('通訊地址');
-  await page.waitForFunction(() => document.querySelector('#site-search-listbox [role="option"]')?.textContent.includes('通訊地址'));
+  await waitForResults(page, '通訊地址');
   assert.equal(await options(page).first().getAttribute('href'), `${ID}#mailing-address`);
   const marks = await page.locator('#site-search-listbox mark').first().textContent();
   assert.equal(marks, '通訊地址');
@@ -101,7 +106,7 @@ test('the search page renders ?q= results in rank order inside #search-results',
   assert.match(await page.locator('#search-status').textContent(), /3/);
   // Typing in the page's own box updates the results; "/" there types a slash.
   await page.fill('#search-page-q', '1500x1100');
-  await page.waitForFunction(() => document.querySelector('#search-results a')?.getAttribute('href').endsWith('#id-card'));
+  await page.locator('#search-results[data-query="1500x1100"]').waitFor({ state: 'attached' });
   assert.deepEqual(await hrefs(links), [`../${ID}#id-card`]);
   await Promise.all([page.waitForURL(/#id-card$/), links.first().click()]);
   assert.deepEqual(errors, []);
@@ -175,7 +180,7 @@ test('no WCAG A/AA violations with the result list open, or on the search page',
     await page.goto(`${server.url}index.html`);
     await page.click('#site-search');
     await page.keyboard.type('通讯地址');
-    await options(page).first().waitFor();
+    await waitForResults(page, '通讯地址');
     await page.keyboard.press('ArrowDown');
     assert.deepEqual(await axeViolations(page), []);
     await page.goto(`${server.url}search/index.html?q=${encodeURIComponent('备案')}`);

@@ -162,6 +162,7 @@
 
     function render(query, res) {
       list.replaceChildren();
+      list.setAttribute('data-query', query);
       state.links = res.results.map((r, i) => {
         const a = resultLink(r);
         a.id = id + '-option-' + i;
@@ -283,6 +284,7 @@
       status.textContent = say(status, 'loading');
       return getSearcher().search(query, { limit: PAGE_LIMIT }).then((res) => {
         if (mine !== seq) return;
+        results.setAttribute('data-query', query);
         status.textContent = res.results.length
           ? say(status, 'count', { n: res.total, q: query })
           : say(status, 'none', { q: query });
