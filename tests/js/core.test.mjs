@@ -53,6 +53,12 @@ test('the last word is a prefix only while it is being typed', () => {
   assert.equal(core.analyse('备案', table).prefix, null);
 });
 
+test('a pasted paragraph is cut to a bounded query', () => {
+  const q = core.analyse('备案'.repeat(500) + ' appid', table);
+  assert.ok(q.units.length <= 48);
+  assert.ok(q.groups.length <= 48 * 2);
+});
+
 test('highlight marks bigram and word matches', () => {
   const q = core.analyse('通讯地址 appid', table);
   const parts = core.highlight('填寫通訊地址與APPID。', q, table);

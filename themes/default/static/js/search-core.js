@@ -45,6 +45,8 @@
   const TITLE_BOOST = 1;
   /** How many candidates are re-ranked at least. */
   const RERANK = 24;
+  /** A longer query (a pasted paragraph) is cut to this many units (words, CJK characters). */
+  const MAX_QUERY_UNITS = 48;
   const SNIPPET_CHARS = 80;
   const SNIPPET_BEFORE = 16;
 
@@ -215,7 +217,7 @@
    * the phrase checks, and what to highlight.
    */
   function analyse(query, fold) {
-    const us = units(query, fold);
+    const us = units(query, fold).slice(0, MAX_QUERY_UNITS);
     const groups = new Map();
     const add = (term, weight, primary) => {
       const g = groups.get(term);
