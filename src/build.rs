@@ -151,7 +151,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let start = Instant::now();
     let project = Project::open(&opts.root)?;
     let out = opts.out_dir();
-    let staging = Staging::new(&out, &[&project.paths.root, &project.paths.content])?;
+    let staging = Staging::new(&out, &project.paths.root)?;
     let pages = project.pages();
     let docs = project.search_docs();
     let (written, support) = rayon::join(

@@ -16,9 +16,6 @@ fn main() -> ExitCode {
                 root: args.root.root,
                 out: args.out,
             };
-            if let Some(refused) = out_in_sources(&opts) {
-                return fail(&refused);
-            }
             let progress = (!args.quiet && std::io::stderr().is_terminal())
                 .then(|| Progress::start(&opts.out_dir()));
             let result = kbgen::build(&opts);
@@ -92,59 +89,6 @@ fn fail(diags: &Diagnostics) -> ExitCode {
     print_problems(diags);
     eprintln!("build failed: the previous output, if any, is unchanged");
     ExitCode::from(1)
-}
-
-/// An output folder inside the site's own folders (`--out content/faq`, `--out static`) would be
-/// swapped in over them, deleting the sources. The library refuses the root, the content folder
-/// and their parents; this refuses the folders within.
-fn out_in_sources(opts: &BuildOptions) -> Option<Diagnostics> {
-    let out = opts.out_dir();
-    let out_abs = resolve(&out);
-    for name in ["content", "themes", "templates", "static"] {
-        let dir = opts.root.join(name);
-        let dir_abs = resolve(&dir);
-        if dir.exists() && out_abs.starts_with(&dir_abs) {
-            let what = if out_abs == dir_abs {
-                format!("would replace the site's {name} folder")
-            } else {
-                format!("is inside the site's {name} folder, which a build would delete")
-            };
-            let err = kbgen::Error::new(format!("the output folder {} {what}", out.display()))
-                .hint("choose an output folder outside the site's sources, e.g. --out public");
-            return Some(err.into());
-        }
-    }
-    None
-}
-
-/// `p` made absolute, `.` and `..` resolved, symbolic links resolved as far as the path exists.
-fn resolve(p: &std::path::Path) -> std::path::PathBuf {
-    use std::path::{Component, PathBuf};
-    let joined = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p));
-    let mut lexical = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                lexical.pop();
-            }
-            c => lexical.push(c),
-        }
-    }
-    let mut rest = Vec::new();
-    let mut base = lexical.as_path();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(base) {
-            return rest.iter().rev().fold(real, |acc, n| acc.join(n));
-        }
-        match (base.parent(), base.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                base = parent;
-            }
-            _ => return lexical,
-        }
-    }
 }
 
 /// A progress line on stderr while a build runs, for a terminal only: it appears when the build

@@ -47,20 +47,20 @@ pub struct Staging {
     committed: bool,
 }
 
+/// The site folders an output folder may neither hold nor sit inside.
+pub const SOURCE_DIRS: [&str; 4] = ["content", "themes", "templates", "static"];
+
 impl Staging {
-    /// Start a build that will replace `out`. Refuses an output folder that is the site root, the
-    /// content folder, or a folder that holds either.
-    pub fn new(out: &Path, protected: &[&Path]) -> Result<Staging, Error> {
-        check_out_dir(out, protected)?;
-        let name = out
-            .file_name()
-            .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    /// Start a build that will replace `out`, for the site at `root`. Refuses an output folder
+    /// that is the root or holds it, or that is or lies inside one of its [`SOURCE_DIRS`].
+    /// Leftovers of a killed build are cleaned up first, and an output lost between the two
+    /// renames of a swap is put back.
+    pub fn new(out: &Path, root: &Path) -> Result<Staging, Error> {
+        check_out_dir(out, root)?;
         let parent = parent_of(out);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
-        let tmp = parent.join(format!(".{name}.kbgen-tmp-{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, &e))?;
-        }
+        recover(out).map_err(|e| Error::io(out, &e))?;
+        let tmp = side_folder(out, "tmp", std::process::id());
         std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, &e))?;
         Ok(Staging {
             out: out.to_path_buf(),
@@ -76,7 +76,7 @@ impl Staging {
     /// Swap the finished build in place of the output; the old output is removed.
     pub fn commit(mut self) -> Result<(), Error> {
         let tmp = self.sink.dir.clone();
-        let old = tmp.with_extension("old");
+        let old = side_folder(&self.out, "old", std::process::id());
         if self.out.exists() {
             std::fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, &e))?;
         }
@@ -87,6 +87,45 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// `.NAME.kbgen-KIND-PID` beside `out`.
+fn side_folder(out: &Path, kind: &str, pid: u32) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    parent_of(out).join(format!(".{name}.kbgen-{kind}-{pid}"))
+}
+
+/// Clean up after builds that were killed: an output renamed aside but never replaced is put
+/// back; staging and old folders of processes that are gone are removed.
+fn recover(out: &Path) -> std::io::Result<()> {
+    let name = out
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.kbgen-");
+    for entry in std::fs::read_dir(parent_of(out))? {
+        let entry = entry?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((kind, pid)) = file.strip_prefix(&prefix).and_then(|r| r.split_once('-')) else {
+            continue;
+        };
+        let pid: u32 = pid.parse().unwrap_or(0);
+        if pid != std::process::id() && process_alive(pid) {
+            continue;
+        }
+        if kind == "old" && !out.exists() {
+            std::fs::rename(entry.path(), out)?;
+        } else {
+            remove_tree(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether process `pid` still runs (where /proc tells; elsewhere assume it does not).
+fn process_alive(pid: u32) -> bool {
+    pid != 0 && Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Remove a folder and everything in it, sub-folders in parallel: a site's output holds a folder
@@ -118,30 +157,55 @@ fn parent_of(p: &Path) -> PathBuf {
     }
 }
 
-fn absolute(p: &Path) -> PathBuf {
-    // The output may not exist yet: resolve its parent and add the name.
-    if let Ok(c) = std::fs::canonicalize(p) {
-        return c;
+/// `p` made absolute with `.` and `..` resolved, links resolved as far as the path exists.
+fn resolve(p: &Path) -> PathBuf {
+    let joined = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p));
+    let mut lexical = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            c => lexical.push(c),
+        }
     }
-    match (std::fs::canonicalize(parent_of(p)), p.file_name()) {
-        (Ok(parent), Some(name)) => parent.join(name),
-        _ => std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf()),
+    let mut rest = Vec::new();
+    let mut base = lexical.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(base) {
+            return rest.iter().rev().fold(real, |acc, n| acc.join(n));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return lexical,
+        }
     }
 }
 
-fn check_out_dir(out: &Path, protected: &[&Path]) -> Result<(), Error> {
-    let out_abs = absolute(out);
-    for p in protected {
-        let p_abs = absolute(p);
-        if p_abs.starts_with(&out_abs) {
-            return Err(Error::new(format!(
-                "the output folder {} would replace {}",
-                out.display(),
-                p.display()
-            ))
-            .hint("choose an output folder outside the site's sources, e.g. --out public"));
+fn check_out_dir(out: &Path, root: &Path) -> Result<(), Error> {
+    let out_abs = resolve(out);
+    let refuse = |what: String| {
+        Err(
+            Error::new(format!("the output folder {} {what}", out.display()))
+                .hint("choose an output folder outside the site's sources, e.g. --out public"),
+        )
+    };
+    if resolve(root).starts_with(&out_abs) {
+        return refuse(format!("would replace {}", root.display()));
+    }
+    for name in SOURCE_DIRS {
+        let dir = resolve(&root.join(name));
+        if dir.starts_with(&out_abs) {
+            return refuse(format!("would replace the site's {name} folder"));
+        }
+        if out_abs.starts_with(&dir) {
+            return refuse(format!(
+                "is inside the site's {name} folder, which a build would delete"
+            ));
         }
     }
     Ok(())
@@ -162,10 +226,36 @@ mod tests {
     fn output_may_not_hold_the_sources() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let content = root.join("content");
-        std::fs::create_dir(&content).unwrap();
-        assert!(check_out_dir(root, &[root, &content]).is_err());
-        assert!(check_out_dir(&content, &[root, &content]).is_err());
-        assert!(check_out_dir(&root.join("public"), &[root, &content]).is_ok());
+        std::fs::create_dir(root.join("content")).unwrap();
+        assert!(check_out_dir(root, root).is_err());
+        assert!(check_out_dir(&root.join("content"), root).is_err());
+        assert!(check_out_dir(&root.join("content/faq"), root).is_err());
+        assert!(check_out_dir(&root.join("static/x"), root).is_err());
+        assert!(check_out_dir(&root.join("."), root).is_err());
+        assert!(check_out_dir(&root.join("public"), root).is_ok());
+    }
+
+    #[test]
+    fn an_output_lost_mid_swap_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let dead = 4_000_000; // above any pid_max: never a live process
+        std::fs::create_dir(side_folder(&out, "old", dead)).unwrap();
+        std::fs::write(side_folder(&out, "old", dead).join("index.html"), "old").unwrap();
+        std::fs::create_dir(side_folder(&out, "tmp", dead)).unwrap();
+        let staging = Staging::new(&out, &dir.path().join("site")).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+        assert!(!side_folder(&out, "tmp", dead).exists());
+        staging.sink().write("index.html", b"new").unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "new"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only public/ remains");
     }
 }

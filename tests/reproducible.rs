@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -269,10 +269,6 @@ fn a_failed_build_leaves_the_previous_output_whole() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "fails until output.rs is fixed: a build killed while it removes the old output leaves \
-            `.public.old` behind (one name for every build), and every later build then fails \
-            renaming the output onto it (ENOTEMPTY); killed between its two renames, the output \
-            is gone"]
 fn a_killed_build_leaves_the_previous_output_whole() {
     let site = generated_site(1500);
     let out = site.path().join("public");
@@ -342,17 +338,4 @@ fn the_output_may_not_replace_the_sources() {
         );
         assert_same(&sources, &tree(root), &format!("sources after --out {out}"));
     }
-}
-
-#[test]
-fn a_large_build_finishes_in_reasonable_time() {
-    // Not a benchmark: a guard against a quadratic step sneaking in (debug build).
-    let site = generated_site(2000);
-    let start = Instant::now();
-    build(site.path(), &site.path().join("public"), &[]);
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "{:?}",
-        start.elapsed()
-    );
 }

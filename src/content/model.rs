@@ -27,7 +27,7 @@ impl Id {
         if s.len() > 100 {
             return Some(format!(
                 "the id `{}…` is longer than 100 characters",
-                &s[..20]
+                s.chars().take(20).collect::<String>()
             ));
         }
         let ok_char =
