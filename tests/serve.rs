@@ -692,3 +692,38 @@ fn binding_beyond_loopback_warns() {
     assert!(warned, "{}", serve.output());
     assert_eq!(serve.get("/").status, 200);
 }
+
+#[test]
+fn a_burst_of_connections_beside_idle_ones_is_served() {
+    let dir = site();
+    let serve = Serve::start(dir.path(), &[]);
+    // Connections a browser keeps open and idle, then a page's burst of requests.
+    let idle: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(("127.0.0.1", serve.port)).expect("connect"))
+        .collect();
+    let targets = [
+        "/",
+        "/css/site.css",
+        FAQ_PAGE,
+        "/faq/",
+        "/robots.txt",
+        "/search/index.js",
+    ];
+    let (tx, rx) = channel();
+    for round in 0..3 {
+        for target in targets {
+            let (tx, port) = (tx.clone(), serve.port);
+            std::thread::spawn(move || {
+                let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                let _ = tx.send((round, target, http(port, request.as_bytes()).status));
+            });
+        }
+    }
+    for _ in 0..targets.len() * 3 {
+        let (round, target, status) = rx.recv_timeout(WAIT).expect("every request is answered");
+        assert_eq!(status, 200, "{target} (round {round})");
+    }
+    let reply = serve.get("/");
+    assert_eq!(reply.header("connection").as_deref(), Some("close"));
+    drop(idle);
+}

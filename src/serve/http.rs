@@ -4,15 +4,16 @@
 //! with 400 before any lookup. Folders serve their `index.html` (`/dir` redirects to `/dir/`),
 //! missing files the theme's 404 page with status 404. HTML gets one `<script>` before `</body>`:
 //! the live-reload client, served with its overlay style under `/__kbgen/`, where the
-//! Server-Sent Events stream and a JSON status live too.
+//! Server-Sent Events stream and a JSON status live too. Responses are written here, each
+//! closing its connection (see [`send`] for why).
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+use tiny_http::{Method, Request, Server};
 
 use super::state::{Shared, Snapshot};
 use crate::error::Error;
@@ -179,33 +180,32 @@ impl AsRef<[u8]> for Body {
     }
 }
 
-type Reply = Response<Cursor<Body>>;
-
-fn reply(status: u16, content_type: &str, body: Body) -> Reply {
-    let len = body.as_ref().len();
-    let headers = [
-        ("Content-Type", content_type),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Header::from_bytes(name, value).ok())
-    .collect();
-    Response::new(
-        StatusCode(status),
-        headers,
-        Cursor::new(body),
-        Some(len),
-        None,
-    )
+/// A response, written by [`send`].
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
 }
 
-/// `response` with one more header, unless the value cannot be a header.
-fn with_header(response: Reply, name: &str, value: &str) -> Reply {
-    match Header::from_bytes(name, value) {
-        Ok(h) => response.with_header(h),
-        Err(()) => response,
+fn reply(status: u16, content_type: &str, body: Body) -> Reply {
+    let headers = vec![
+        ("Content-Type", content_type.to_string()),
+        ("Cache-Control", "no-store".to_string()),
+        ("X-Content-Type-Options", "nosniff".to_string()),
+    ];
+    Reply {
+        status,
+        headers,
+        body,
     }
+}
+
+/// `reply` with one more header; a value that would end the header (a line break) is dropped.
+fn with_header(mut reply: Reply, name: &'static str, value: &str) -> Reply {
+    if !value.contains(['\r', '\n']) {
+        reply.headers.push((name, value.to_string()));
+    }
+    reply
 }
 
 fn text(status: u16, message: &str) -> Reply {
@@ -218,9 +218,42 @@ fn asset(source: &'static str, name: &str) -> Reply {
     reply(200, content_type(name), body)
 }
 
-fn send(request: Request, response: Reply) {
+/// Write `reply` (no body for HEAD) and close the connection. tiny_http gives each open
+/// connection a thread of its pool for as long as the browser keeps it, and a burst of new
+/// connections can find every thread waiting on an idle one, stalling a page's last requests
+/// for good; closing after each response frees the threads at once.
+fn send(request: Request, reply: Reply) {
+    let head_only = request.method() == &Method::Head;
+    let mut out = request.into_writer();
     // The browser may have gone: nothing to do about it.
-    let _ = request.respond(response);
+    let _ = write_reply(&mut out, &reply, head_only);
+}
+
+fn write_reply(out: &mut impl Write, reply: &Reply, head_only: bool) -> std::io::Result<()> {
+    let body = reply.body.as_ref();
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    out.write_all(head.as_bytes())?;
+    if !head_only {
+        out.write_all(body)?;
+    }
+    out.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        302 => "Found",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
 }
 
 /// The reply for site path `key` of request target `url`.
