@@ -235,7 +235,10 @@ fn write_reply(out: &mut impl Write, reply: &Reply, head_only: bool) -> std::io:
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
     out.write_all(head.as_bytes())?;
     if !head_only {
         out.write_all(body)?;
