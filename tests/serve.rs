@@ -727,3 +727,48 @@ fn a_burst_of_connections_beside_idle_ones_is_served() {
     assert_eq!(reply.header("connection").as_deref(), Some("close"));
     drop(idle);
 }
+
+#[test]
+fn reference_and_template_errors_keep_the_last_good_site() {
+    let dir = site();
+    let root = dir.path();
+    let serve = Serve::start(root, &[]);
+    let good = serve.get(FAQ_PAGE).body;
+    let problem = || serve.status_json()["problem"].as_str().map(str::to_string);
+
+    // A related entry that does not exist: a validation error, located.
+    edit(
+        root,
+        FAQ,
+        "tags: [費用]",
+        "tags: [費用]\nrelated: [no-such-entry]",
+    );
+    assert!(wait_until(|| problem().is_some()), "{}", serve.output());
+    let text = problem().unwrap_or_default();
+    assert!(
+        text.contains("no-such-entry") && text.contains("02-free-of-charge.md:"),
+        "{text}"
+    );
+    assert_eq!(serve.get(FAQ_PAGE).body, good, "the last good page");
+    edit(root, FAQ, "\nrelated: [no-such-entry]", "");
+    assert!(wait_until(|| problem().is_none()), "{}", serve.output());
+
+    // A template that does not parse: a full rebuild fails, the site stays.
+    let template = "themes/default/templates/faq.html";
+    edit(
+        root,
+        template,
+        "{% block main %}",
+        "{% block main %}{{ faq.number + }}",
+    );
+    assert!(wait_until(|| problem().is_some()), "{}", serve.output());
+    assert!(
+        problem().unwrap_or_default().contains("faq.html"),
+        "{:?}",
+        problem()
+    );
+    assert_eq!(serve.get(FAQ_PAGE).body, good, "the last good page");
+    edit(root, template, "{{ faq.number + }}", "");
+    assert!(wait_until(|| problem().is_none()), "{}", serve.output());
+    assert_eq!(serve.get(FAQ_PAGE).status, 200);
+}

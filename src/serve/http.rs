@@ -83,6 +83,22 @@ fn parse_ip(bind: &str) -> Result<IpAddr, Error> {
         })
 }
 
+/// How often [`keep_pool_awake`] knocks.
+const KNOCK: Duration = Duration::from_millis(100);
+
+/// Knock on the server at `addr` every [`KNOCK`], for as long as the process runs. tiny_http hands
+/// each new connection to a thread of its pool, and when connections arrive in a burst it can
+/// queue one without waking a thread; the connection then waits until another one arrives (a
+/// browser's page load stalls on its last request). A knock is such a connection: it is closed
+/// at once, so the thread it wakes or adds goes on to take whatever was left queued.
+pub fn keep_pool_awake(addr: SocketAddr) {
+    let target = SocketAddr::new(super::url_ip(addr.ip()), addr.port());
+    loop {
+        std::thread::sleep(KNOCK);
+        let _ = std::net::TcpStream::connect_timeout(&target, KNOCK);
+    }
+}
+
 /// Answer requests until the server stops, each on its own thread.
 pub fn accept(server: &Server, shared: &Arc<Shared>) {
     for request in server.incoming_requests() {

@@ -13,7 +13,7 @@ pub mod rebuild;
 pub mod state;
 pub mod watch;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
@@ -58,6 +58,8 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
         let (server, shared) = (Arc::clone(&server), Arc::clone(&shared));
         std::thread::spawn(move || http::accept(&server, &shared))
     };
+    let addr = listening.addr;
+    std::thread::spawn(move || http::keep_pool_awake(addr));
     let mut builder = Builder::new(&opts.root);
     let first = guarded(&mut builder, |b| b.full(&shared));
     console.first_build(&first);
@@ -113,15 +115,19 @@ fn tell_pages<T>(shared: &Shared, result: &Result<T, Diagnostics>) -> bool {
 
 /// The URL to open for a server listening on `addr`.
 pub fn url_of(addr: SocketAddr) -> String {
-    let mut addr = addr;
-    if addr.ip().is_unspecified() {
-        let loopback = match addr {
-            SocketAddr::V4(_) => std::net::IpAddr::from([127, 0, 0, 1]),
-            SocketAddr::V6(_) => std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
-        };
-        addr.set_ip(loopback);
+    format!(
+        "http://{}/",
+        SocketAddr::new(url_ip(addr.ip()), addr.port())
+    )
+}
+
+/// The address to reach a server listening on `ip`: loopback for "every address".
+fn url_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::from(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::from(Ipv6Addr::LOCALHOST),
+        ip => ip,
     }
-    format!("http://{addr}/")
 }
 
 /// Tells this server from one started before on the same port.
