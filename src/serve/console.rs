@@ -83,7 +83,8 @@ impl Console {
     }
 }
 
-/// "3 pages in 4 ms, lists and search index in 120 ms; 5 files changed".
+/// "3 pages in 4 ms, everything in 120 ms; 5 files changed": the pages that show the change
+/// first, then everything (lists, search index).
 fn timing(done: &Done) -> String {
     let files = match done.changed {
         0 => "nothing changed".to_string(),
@@ -97,7 +98,7 @@ fn timing(done: &Done) -> String {
     } else {
         let (first, all) = (done.first.as_millis(), done.elapsed.as_millis());
         format!(
-            "{} {pages} in {first} ms, lists and search index in {all} ms; {files}",
+            "{} {pages} in {first} ms, everything in {all} ms; {files}",
             done.rendered
         )
     }
