@@ -53,17 +53,11 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     drop(tx);
     let listening = http::listen(&opts.bind, opts.port)?;
     let shared = Arc::new(Shared::new(instance_id()));
-    let server = Arc::new(listening.server);
-    let accepting = {
-        let (server, shared) = (Arc::clone(&server), Arc::clone(&shared));
-        std::thread::spawn(move || http::accept(&server, &shared))
-    };
-    let addr = listening.addr;
-    std::thread::spawn(move || http::keep_pool_awake(addr));
+    let server = start_http(listening.server, listening.addr, &shared);
     let mut builder = Builder::new(&opts.root);
     let first = guarded(&mut builder, |b| b.full(&shared));
     console.first_build(&first);
-    let mut failed = tell_pages(&shared, &first);
+    let failed = tell_pages(&shared, &first);
     let url = url_of(listening.addr);
     console.serving(&url, listening.addr, listening.moved_from, &watch.folders());
     if watch.polling {
@@ -72,19 +66,44 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     if opts.open {
         open_browser(&url, &console);
     }
-    while let Some(batch) = watch::next_batch(&rx, QUIET, LIMIT) {
+    rebuild_on_change(&rx, &mut watch, &mut builder, &shared, console, failed);
+    server.unblock();
+    Err(Error::new("the file watcher stopped").hint("start kbgen serve again"))
+}
+
+/// Answer requests from now on, on their own threads.
+fn start_http(
+    server: tiny_http::Server,
+    addr: SocketAddr,
+    shared: &Arc<Shared>,
+) -> Arc<tiny_http::Server> {
+    let server = Arc::new(server);
+    let (accepting, shared) = (Arc::clone(&server), Arc::clone(shared));
+    std::thread::spawn(move || http::accept(&accepting, &shared));
+    std::thread::spawn(move || http::keep_pool_awake(addr));
+    server
+}
+
+/// Rebuild after each burst of changes until the watcher stops; `failed` says whether the last
+/// build failed.
+fn rebuild_on_change(
+    rx: &mpsc::Receiver<watch::Msg>,
+    watch: &mut Watch,
+    builder: &mut Builder,
+    shared: &Shared,
+    console: Console,
+    mut failed: bool,
+) {
+    while let Some(batch) = watch::next_batch(rx, QUIET, LIMIT) {
         watch.refresh(&batch);
-        let result = match guarded(&mut builder, |b| b.rebuild(&batch, &shared)) {
+        let result = match guarded(builder, |b| b.rebuild(&batch, shared)) {
             Ok(None) => continue,
             Ok(Some(done)) => Ok(done),
             Err(problems) => Err(problems),
         };
         console.rebuilt(&batch, &result, failed && result.is_ok());
-        failed = tell_pages(&shared, &result);
+        failed = tell_pages(shared, &result);
     }
-    server.unblock();
-    let _ = accepting.join();
-    Err(Error::new("the file watcher stopped").hint("start kbgen serve again"))
 }
 
 /// Run `f` on the builder; a panic (a bug, not a content error) becomes a reported problem, and

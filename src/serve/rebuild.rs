@@ -202,20 +202,8 @@ impl Builder {
             complete: false,
         });
         let first = start.elapsed();
-        let (lists, support) = rayon::join(
-            || render(project, &pages.lists),
-            || project.support_files(&project.search_docs()),
-        );
-        let files = match (lists, support) {
-            (Ok(mut files), Ok(support)) => {
-                files.extend(support);
-                files
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                self.needs_full = true;
-                return Err(e);
-            }
-        };
+        let files =
+            lists_and_support(project, &pages.lists).inspect_err(|_| self.needs_full = true)?;
         changed.extend(shared.publish(Update {
             files,
             ..Update::default()
@@ -254,6 +242,17 @@ impl Builder {
             new_warnings: Diagnostics(new_warnings),
         }
     }
+}
+
+/// The list pages `lists` rendered, and the files other than pages (search index, assets).
+fn lists_and_support(project: &Project, lists: &[PageRef]) -> Result<Files, Diagnostics> {
+    let (lists, support) = rayon::join(
+        || render(project, lists),
+        || project.support_files(&project.search_docs()),
+    );
+    let mut files = lists?;
+    files.extend(support?);
+    Ok(files)
 }
 
 fn render(project: &Project, pages: &[PageRef]) -> Result<Files, Diagnostics> {
