@@ -2,6 +2,7 @@
 //! output and swaps it in only when every file was written, so a failed or killed build leaves
 //! the previous output whole and files of removed content vanish.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -19,12 +20,51 @@ pub struct DirSink {
 }
 
 impl Sink for DirSink {
+    /// Write the file, and create its folder only when it is missing: a folder made ahead
+    /// ([`DirSink::create_dirs`]) costs no further call, and creating a folder locks its parent
+    /// (in a site, the one folder that holds every FAQ entry's).
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
         let target = self.dir.join(safe_relative(path)?);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
+        match std::fs::write(&target, bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
+                }
+                std::fs::write(&target, bytes)
+            }
+            done => done,
         }
-        std::fs::write(&target, bytes).map_err(|e| Error::io(&target, &e))
+        .map_err(|e| Error::io(&target, &e))
+    }
+}
+
+impl DirSink {
+    /// Create the folders of the files `paths`, one after the other. Folders created by one
+    /// thread cost the file system far less than the same folders created from several at once,
+    /// which contend for their parent's lock; this can run while other threads compute.
+    pub fn create_dirs<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+        let mut made: HashSet<PathBuf> = HashSet::new();
+        for path in paths {
+            let Some(parent) = self
+                .dir
+                .join(safe_relative(path)?)
+                .parent()
+                .map(Path::to_path_buf)
+            else {
+                continue;
+            };
+            if parent == self.dir || made.contains(&parent) {
+                continue;
+            }
+            match std::fs::create_dir(&parent) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
+                }
+                _ => {}
+            }
+            made.insert(parent);
+        }
+        Ok(())
     }
 }
 

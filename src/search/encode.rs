@@ -13,20 +13,48 @@ const MORE: u32 = ']' as u32;
 
 /// FNV-1a (32 bits) over the UTF-16 code units of `s`, as JavaScript sees a string.
 pub fn hash(s: &str) -> u32 {
-    s.encode_utf16().fold(0x811c_9dc5_u32, |h, u| {
-        (h ^ u32::from(u)).wrapping_mul(0x0100_0193)
-    })
+    s.encode_utf16().fold(0x811c_9dc5_u32, fnv_step)
 }
 
-/// FNV-1a (32 bits) over bytes: a fingerprint of the index files.
+/// [`hash`] of a string given as UTF-16 code units.
+pub fn hash_utf16(units: &[u16]) -> u32 {
+    units.iter().copied().fold(0x811c_9dc5_u32, fnv_step)
+}
+
+fn fnv_step(h: u32, unit: u16) -> u32 {
+    (h ^ u32::from(unit)).wrapping_mul(0x0100_0193)
+}
+
+/// A fingerprint of bytes (the index files), eight bytes a step: FNV-1a's steps over 64-bit
+/// words, folded to 32 bits. Only the build computes it; the browser compares it as a string.
 pub fn hash_bytes(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut words = bytes.chunks_exact(8);
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(PRIME);
+        h ^= h >> 29;
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    (h ^ (h >> 32)) as u32
 }
 
 /// Append `n` to `out`.
 pub fn push_number(out: &mut String, n: u32) {
+    // One or two digits, the commonest: gaps between documents and impacts.
+    if n < 32 {
+        out.push(digit(FINAL, n));
+        return;
+    }
+    if n < 32 * 32 {
+        out.push(digit(MORE, n / 32));
+        out.push(digit(FINAL, n % 32));
+        return;
+    }
     let mut digits = [0u32; 7];
     let mut len = 0;
     let mut v = n;
@@ -40,8 +68,13 @@ pub fn push_number(out: &mut String, n: u32) {
     }
     for (i, d) in digits[..len].iter().rev().enumerate() {
         let base = if i + 1 == len { FINAL } else { MORE };
-        out.push(char::from_u32(base + d).unwrap_or('0'));
+        out.push(digit(base, *d));
     }
+}
+
+/// The character of digit `d` (below 32) from `base`: always ASCII.
+fn digit(base: u32, d: u32) -> char {
+    char::from((base + d) as u8)
 }
 
 /// `numbers`, encoded.

@@ -114,7 +114,15 @@ pub fn fold_char(c: char) -> char {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fold {
     table: HashMap<char, char>,
+    /// The table for the main Han blocks as an array (from [`DENSE_START`]), for speed: the
+    /// tokeniser looks up every Han character of a site.
+    dense: Vec<char>,
 }
+
+/// The first and last code points of the dense part of a [`Fold`]: the Extension A and
+/// unified ideograph blocks.
+const DENSE_START: u32 = 0x3400;
+const DENSE_END: u32 = 0x9FFF;
 
 impl Fold {
     /// The table for a site whose text has `chars`: each of the site's characters that folds, and
@@ -136,20 +144,31 @@ impl Fold {
         for cand in targets.iter().flat_map(|&s| traditional_forms(s)) {
             add_if_folds_to_target(&mut table, &targets, cand);
         }
-        Fold {
-            table: table.into_iter().collect(),
-        }
+        Fold::from_pairs(table)
     }
 
     /// A table given as pairs (tests and the browser's copy).
     pub fn from_pairs(pairs: impl IntoIterator<Item = (char, char)>) -> Fold {
-        Fold {
-            table: pairs.into_iter().collect(),
+        let table: HashMap<char, char> = pairs.into_iter().collect();
+        let mut dense = Vec::new();
+        if !table.is_empty() {
+            dense = (DENSE_START..=DENSE_END)
+                .map(|v| char::from_u32(v).unwrap_or('\0'))
+                .collect();
+            for (&from, &to) in &table {
+                if let Some(slot) = dense_slot(from).and_then(|i| dense.get_mut(i)) {
+                    *slot = to;
+                }
+            }
         }
+        Fold { table, dense }
     }
 
     /// `c` folded.
     pub fn apply(&self, c: char) -> char {
+        if let Some(i) = dense_slot(c) {
+            return self.dense.get(i).copied().unwrap_or(c);
+        }
         self.table.get(&c).copied().unwrap_or(c)
     }
 
@@ -171,6 +190,14 @@ impl Fold {
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
     }
+}
+
+/// The place of `c` in the dense part of a table, when it lies in its range.
+fn dense_slot(c: char) -> Option<usize> {
+    let v = c as u32;
+    (DENSE_START..=DENSE_END)
+        .contains(&v)
+        .then(|| (v - DENSE_START) as usize)
 }
 
 fn add_if_folds_to_target(table: &mut BTreeMap<char, char>, targets: &BTreeSet<char>, c: char) {

@@ -12,6 +12,7 @@ pub mod encode;
 pub mod fold;
 pub mod index;
 pub mod invert;
+mod postings;
 pub mod tokenize;
 
 pub use documents::documents;

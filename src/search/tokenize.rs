@@ -100,6 +100,18 @@ pub fn for_each_term(text: &str, fold: &Fold, mut f: impl FnMut(Term)) {
     let mut word = String::new();
     let mut prev: Option<char> = None;
     for c in text.chars() {
+        if c.is_ascii() {
+            // The common case, without the general classification: ASCII is never CJK and
+            // lower-cases to itself or one letter.
+            let lower = c.to_ascii_lowercase();
+            if lower.is_ascii_digit() || lower.is_ascii_lowercase() {
+                word.push(lower);
+            } else {
+                flush_word(&mut word, &mut f);
+            }
+            prev = None;
+            continue;
+        }
         match classify(c, fold) {
             Class::Word(lower) => {
                 word.extend(lower);
@@ -122,43 +134,57 @@ pub fn for_each_term(text: &str, fold: &Fold, mut f: impl FnMut(Term)) {
     flush_word(&mut word, &mut f);
 }
 
+/// Hand the words of the run `word` to `f` and empty it.
 fn flush_word(word: &mut String, f: &mut impl FnMut(Term)) {
-    for w in split_word(word) {
-        f(Term::Word(&w));
+    if !word.is_empty() {
+        for_each_word(word, |w| f(Term::Word(w)));
+        word.clear();
     }
-    word.clear();
+}
+
+/// Call `f` with each word of a word run: the run split at the `x` of dimensions, digits
+/// without leading zeros, cut to [`MAX_WORD`] characters. `x` and digits are ASCII, so the
+/// run's bytes tell where it splits.
+fn for_each_word(run: &str, mut f: impl FnMut(&str)) {
+    let bytes = run.as_bytes();
+    let mut start = 0;
+    for i in 0..bytes.len() {
+        let splits = bytes[i] == b'x'
+            && i > 0
+            && bytes[i - 1].is_ascii_digit()
+            && bytes.get(i + 1).is_none_or(u8::is_ascii_digit);
+        if splits {
+            emit_word(&run[start..i], &mut f);
+            start = i + 1;
+        }
+    }
+    emit_word(&run[start..], &mut f);
+}
+
+fn emit_word(part: &str, f: &mut impl FnMut(&str)) {
+    if !part.is_empty() {
+        f(normalise_word(part));
+    }
 }
 
 /// A word run split at the `x` of dimensions, digits without leading zeros, cut to length.
 pub fn split_word(run: &str) -> Vec<String> {
-    let chars: Vec<char> = run.chars().collect();
     let mut parts = Vec::new();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let after_digit = i > 0 && chars[i - 1].is_ascii_digit();
-        let before_digit_or_end = chars.get(i + 1).is_none_or(char::is_ascii_digit);
-        if c == 'x' && after_digit && before_digit_or_end {
-            parts.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
-        }
-    }
-    parts.push(cur);
+    for_each_word(run, |w| parts.push(w.to_string()));
     parts
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| normalise_word(&p))
-        .collect()
 }
 
-fn normalise_word(w: &str) -> String {
+fn normalise_word(w: &str) -> &str {
     let w = if w.bytes().all(|b| b.is_ascii_digit()) {
         let t = w.trim_start_matches('0');
         if t.is_empty() { "0" } else { t }
     } else {
         w
     };
-    w.chars().take(MAX_WORD).collect()
+    match w.char_indices().nth(MAX_WORD) {
+        Some((cut, _)) => &w[..cut],
+        None => w,
+    }
 }
 
 /// The index terms of `text`, in order: each word, and each CJK character followed by the

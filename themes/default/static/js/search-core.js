@@ -31,7 +31,7 @@
 })(typeof globalThis !== 'undefined' ? globalThis : this, function () {
   'use strict';
 
-  const FORMAT = 1;
+  const FORMAT = 2;
   const MAX_WORD = 32;
   const IMPACT_LEVELS = 1023;
   /** Weight of the single characters of a CJK run of two or more. */
@@ -377,6 +377,18 @@
   }
 
   /**
+   * The posting shard of `term`: single CJK characters (one code point, not a word character)
+   * in c/ when the index has such shards, bigrams and words in p/, each by the term's hash.
+   */
+  function shardPath(m, term) {
+    const h = hash(term);
+    const cp = term.codePointAt(0);
+    const single = term.length === (cp > 0xffff ? 2 : 1) && !isWord(cp);
+    if (single && m.charShards > 0) return 'c/' + (h & (m.charShards - 1)) + '.js';
+    return 'p/' + (h & (m.postingShards - 1)) + '.js';
+  }
+
+  /**
    * A searcher over the index files. `load(path)` returns (a promise of) the payload of the file
    * at `path`, relative to the index folder (`index.js`, `p/3.js` …).
    */
@@ -405,7 +417,7 @@
     }
 
     async function postings(m, term) {
-      const shard = await get('p/' + (hash(term) & (m.postingShards - 1)) + '.js');
+      const shard = await get(shardPath(m, term));
       return Object.prototype.hasOwnProperty.call(shard, term) ? shard[term] : null;
     }
 
