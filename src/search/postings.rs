@@ -17,11 +17,16 @@ use super::invert::{Inverted, Posting};
 
 /// The aimed-at average size of a posting shard, compressed.
 const SHARD_GZ: usize = 5_000;
+/// The largest average size of a posting shard before compression (what the browser parses),
+/// for postings that compress very well.
+const SHARD_BYTES: usize = 64_000;
 /// The bytes a posting takes, about: for the number of fine buckets.
 const BYTES_PER_POSTING: usize = 4;
 const MAX_BUCKETS: usize = 1 << 16;
-/// How much of the encoded postings is compressed to estimate how well they compress.
+/// How much of the encoded postings is compressed to estimate how well they compress, in how
+/// many windows.
 const SAMPLE_BYTES: usize = 32_000;
+const SAMPLE_WINDOWS: usize = 16;
 
 /// The encoded terms of one fine bucket: `"term":"postings"` entries joined by commas.
 struct Bucket {
@@ -94,33 +99,43 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push_str(&serde_json::Value::String(s.to_string()).to_string());
 }
 
-/// The number of shards for `buckets`: enough that a shard compresses to about [`SHARD_GZ`],
-/// at most one per term (the lists of single characters are few and long) and per bucket.
+/// The number of shards for `buckets`: enough that a shard compresses to about [`SHARD_GZ`]
+/// and holds at most [`SHARD_BYTES`], but at most one per term (the lists of single characters
+/// are few and long) and per bucket.
 fn shard_count(buckets: &[Bucket]) -> usize {
     let raw: usize = buckets.iter().map(|b| b.text.len()).sum();
     let terms: usize = buckets.iter().map(|b| b.terms).sum();
     let compressed = raw as f64 * compression_ratio(buckets);
     let wanted = ((compressed / SHARD_GZ as f64).ceil() as usize)
+        .max(raw.div_ceil(SHARD_BYTES))
         .max(1)
         .next_power_of_two();
     let per_term = if terms > 1 { 1 << terms.ilog2() } else { 1 };
     wanted.min(per_term).min(buckets.len()).max(1)
 }
 
-/// How well the encoded postings compress: a sample of buckets spread over all of them,
-/// compressed together as a shard would be.
+/// How well the encoded postings compress: windows spread evenly over their bytes (most of
+/// which are a few long lists), compressed together as a shard would be.
 fn compression_ratio(buckets: &[Bucket]) -> f64 {
-    let full: Vec<&Bucket> = buckets.iter().filter(|b| !b.text.is_empty()).collect();
-    let raw: usize = full.iter().map(|b| b.text.len()).sum();
+    let raw: usize = buckets.iter().map(|b| b.text.len()).sum();
     if raw == 0 {
         return 1.0;
     }
-    let average = (raw / full.len()).max(1);
-    let take = (SAMPLE_BYTES / average).clamp(1, full.len());
-    let mut sample = Vec::with_capacity(SAMPLE_BYTES + average);
-    for b in full.iter().step_by(full.len() / take).take(take) {
-        sample.extend_from_slice(b.text.as_bytes());
-        sample.push(b',');
+    let window = SAMPLE_BYTES / SAMPLE_WINDOWS;
+    let starts: Vec<usize> = (0..SAMPLE_WINDOWS)
+        .map(|k| k * raw / SAMPLE_WINDOWS)
+        .collect();
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    let mut offset = 0;
+    for b in buckets {
+        let (from, to) = (offset, offset + b.text.len());
+        for &start in &starts {
+            let (a, z) = (start.max(from), (start + window).min(to));
+            if a < z {
+                sample.extend_from_slice(&b.text.as_bytes()[a - from..z - from]);
+            }
+        }
+        offset = to;
     }
     gzip_len(&sample) as f64 / sample.len() as f64
 }
