@@ -177,25 +177,3 @@ fn index_folds_documents_like_the_table_it_ships() {
         assert_eq!(fold.apply(c), fold_char(c), "{c}");
     }
 }
-
-/// The time and size of the index of the site at `$KBGEN_BENCH_SITE` (a benchmark, not a test):
-/// `KBGEN_BENCH_SITE=/tmp/site cargo test --release --test search -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn index_build_time() {
-    let Ok(root) = std::env::var("KBGEN_BENCH_SITE") else {
-        return;
-    };
-    let (site, _) = kbgen::content::load::load(Path::new(&root));
-    let docs = kbgen::search::documents(&site.expect("the site loads"));
-    let start = std::time::Instant::now();
-    let files = kbgen::search::build_index(&docs);
-    let elapsed = start.elapsed();
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    println!(
-        "{} documents: {} index files, {} bytes, built in {elapsed:?}",
-        docs.len(),
-        files.len(),
-        bytes
-    );
-}
