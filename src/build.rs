@@ -3,6 +3,7 @@
 //! can re-render only what a change touched.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use crate::content::load::{SitePaths, display_join, load};
 use crate::content::model::Site;
 use crate::content::validate::validate;
 use crate::error::{Diagnostics, Error};
-use crate::output::{Sink, Staging};
+use crate::output::{DirSink, Sink, Staging};
 use crate::render::{PageRef, Renderer};
 use crate::search::{self, SearchDoc};
 use crate::theme::Theme;
@@ -148,24 +149,19 @@ impl BuildOptions {
 
 /// Build the site into its output folder, replacing it only when everything was written.
 ///
-/// Two halves run side by side. One makes the pages' folders, one after the other (made from
-/// several threads at once they contend for their parent's lock and cost the file system about
-/// twice as much), then renders and writes the pages in parallel; the other builds the search
-/// index and writes it and the other files in parallel, which takes about as long as the
-/// folders do.
+/// Two halves run side by side: the pages (their folders made by one thread, the pages rendered
+/// and written behind it by any thread) and the other files (the search index built, then
+/// everything written in parallel). Each takes about half of the work.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let start = Instant::now();
-    let project = Project::open(&opts.root)?;
+    let (project, ()) = rayon::join(|| Project::open(&opts.root), search::fold::prepare);
+    let project = project?;
     let out = opts.out_dir();
     let staging = Staging::new(&out, &project.paths.root)?;
     let pages = project.pages();
     let sink = staging.sink();
     let (written, support) = rayon::join(
-        || {
-            let paths: Vec<String> = pages.iter().map(|p| p.path(&project.site)).collect();
-            sink.create_dirs(paths.iter().map(String::as_str))?;
-            project.write_pages(&pages, sink)
-        },
+        || write_pages_behind_dirs(&project, &pages, sink),
         || write_support_files(&project, sink),
     );
     written?;
@@ -179,6 +175,44 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         elapsed: start.elapsed(),
         warnings: project.warnings,
     })
+}
+
+/// Pages rendered and written by a batch.
+const PAGE_BATCH: usize = 256;
+
+/// Make the folders of `pages` one after the other (made from several threads at once, folders
+/// contend for their parent's lock and cost the file system about twice as much) and, behind
+/// them, render and write the pages in batches that any idle thread takes up.
+fn write_pages_behind_dirs(
+    project: &Project,
+    pages: &[PageRef],
+    sink: &DirSink,
+) -> Result<(), Diagnostics> {
+    let failed = Mutex::new(Diagnostics::default());
+    let fail = |d: Diagnostics| failed.lock().unwrap_or_else(|e| e.into_inner()).extend(d);
+    rayon::scope(|s| {
+        for batch in pages.chunks(PAGE_BATCH) {
+            let paths: Vec<String> = batch.iter().map(|p| p.path(&project.site)).collect();
+            if let Err(e) = sink.create_dirs(paths.iter().map(String::as_str)) {
+                fail(e.into());
+                return;
+            }
+            s.spawn(|_| {
+                if let Err(d) = project.write_pages(batch, sink) {
+                    fail(d);
+                }
+            });
+        }
+    });
+    let mut errors = failed.into_inner().unwrap_or_else(|e| e.into_inner()).0;
+    // A template error fails every batch that uses the template: say it once.
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    errors.dedup_by(|a, b| a.message == b.message);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Diagnostics(errors))
+    }
 }
 
 /// Make and write the files other than pages, in parallel; returns the number of search

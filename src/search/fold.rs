@@ -72,7 +72,8 @@ fn convert_char(cc: &OpenCC, c: char) -> Option<char> {
 }
 
 /// Every Han character that Traditional-to-Simplified conversion changes, with its result:
-/// a scan of all Han code points, done once per process.
+/// a scan of all Han code points, done once per process, in parallel. The first call must not
+/// come from inside a parallel job of the same pool (see [`Fold::for_chars`]).
 fn t2s_scan() -> &'static HashMap<char, char> {
     static SCAN: OnceLock<HashMap<char, char>> = OnceLock::new();
     SCAN.get_or_init(|| {
@@ -86,6 +87,12 @@ fn t2s_scan() -> &'static HashMap<char, char> {
             .filter_map(|c| convert_char(t2s, c).map(|d| (c, d)))
             .collect()
     })
+}
+
+/// Load the converters and scan the Han code points now (a few tens of milliseconds), for
+/// instance while a site loads, so that the first [`Fold::for_chars`] need not wait for them.
+pub fn prepare() {
+    t2s_scan();
 }
 
 /// One step of folding: the first converter that changes `c` alone.
@@ -128,22 +135,27 @@ impl Fold {
     /// The table for a site whose text has `chars`: each of the site's characters that folds, and
     /// every other character that folds onto a folded character of the site.
     pub fn for_chars(chars: impl IntoIterator<Item = char>) -> Fold {
+        // Scan before the parallel work below: a worker that waits on the scan's one-time
+        // initialisation inside a parallel job could be the very thread running it.
+        let scan = t2s_scan();
         let site: BTreeSet<char> = chars.into_iter().filter(|&c| is_cjk(c)).collect();
-        let mut table = BTreeMap::new();
-        let mut targets = BTreeSet::new();
-        for &c in &site {
-            let f = fold_char(c);
-            targets.insert(f);
-            if f != c {
-                table.insert(c, f);
-            }
-        }
-        for (&t, _) in t2s_scan().iter().filter(|(_, s)| targets.contains(s)) {
-            add_if_folds_to_target(&mut table, &targets, t);
-        }
-        for cand in targets.iter().flat_map(|&s| traditional_forms(s)) {
-            add_if_folds_to_target(&mut table, &targets, cand);
-        }
+        let site: Vec<char> = site.into_iter().collect();
+        let folded: Vec<(char, char)> = site.par_iter().map(|&c| (c, fold_char(c))).collect();
+        let targets: BTreeSet<char> = folded.iter().map(|&(_, f)| f).collect();
+        let mut table: BTreeMap<char, char> = folded.into_iter().filter(|(c, f)| c != f).collect();
+        let mut others: Vec<char> = scan
+            .iter()
+            .filter(|(_, s)| targets.contains(s))
+            .map(|(&t, _)| t)
+            .collect();
+        let sorted: Vec<char> = targets.iter().copied().collect();
+        others.par_extend(sorted.par_iter().flat_map_iter(|&s| traditional_forms(s)));
+        let more: Vec<(char, char)> = others
+            .into_par_iter()
+            .map(|c| (c, fold_char(c)))
+            .filter(|(c, f)| f != c && targets.contains(f))
+            .collect();
+        table.extend(more);
         Fold::from_pairs(table)
     }
 
@@ -198,13 +210,6 @@ fn dense_slot(c: char) -> Option<usize> {
     (DENSE_START..=DENSE_END)
         .contains(&v)
         .then(|| (v - DENSE_START) as usize)
-}
-
-fn add_if_folds_to_target(table: &mut BTreeMap<char, char>, targets: &BTreeSet<char>, c: char) {
-    let f = fold_char(c);
-    if f != c && targets.contains(&f) {
-        table.insert(c, f);
-    }
 }
 
 /// The Traditional forms that the Simplified-to-Traditional converters give for `s`.
