@@ -9,6 +9,7 @@ pub mod build;
 pub mod cli;
 pub mod content;
 pub mod error;
+pub mod incremental;
 pub mod markdown;
 pub mod output;
 pub mod render;

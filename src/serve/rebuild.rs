@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::build::{FaqPages, FaqSummary, Project};
+use crate::build::Project;
 use crate::content::load::display_join;
 use crate::content::model::Id;
 use crate::error::{Diagnostics, Error};
+use crate::incremental::{FaqPages, FaqSummary};
 use crate::output::Sink;
 use crate::render::PageRef;
 
