@@ -79,21 +79,14 @@ impl Project {
 
     /// Render `pages` in parallel and hand each to `sink`; every distinct failure is reported.
     pub fn write_pages(&self, pages: &[PageRef], sink: &dyn Sink) -> Result<(), Diagnostics> {
-        let mut errors: Vec<Error> = pages
+        let errors: Vec<Error> = pages
             .par_iter()
             .filter_map(|&p| match self.renderer.page(&self.site, p) {
                 Ok(html) => sink.write(&p.path(&self.site), html.as_bytes()).err(),
                 Err(e) => Some(e),
             })
             .collect();
-        // A template error fails every page that uses the template: say it once.
-        errors.sort_by(|a, b| a.message.cmp(&b.message));
-        errors.dedup_by(|a, b| a.message == b.message);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Diagnostics(errors))
-        }
+        each_once(errors)
     }
 
     /// The search documents of the site.
@@ -204,8 +197,11 @@ fn write_pages_behind_dirs(
             });
         }
     });
-    let mut errors = failed.into_inner().unwrap_or_else(|e| e.into_inner()).0;
-    // A template error fails every batch that uses the template: say it once.
+    each_once(failed.into_inner().unwrap_or_else(|e| e.into_inner()).0)
+}
+
+/// Rendering errors, each said once: a template error fails every page that uses the template.
+fn each_once(mut errors: Vec<Error>) -> Result<(), Diagnostics> {
     errors.sort_by(|a, b| a.message.cmp(&b.message));
     errors.dedup_by(|a, b| a.message == b.message);
     if errors.is_empty() {
