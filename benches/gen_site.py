@@ -42,6 +42,12 @@ def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     n, out = int(sys.argv[1]), sys.argv[2]
+    faq = write_site(n, out, entry)
+    print(f"{n} FAQ entries in {faq}")
+
+
+def write_site(n: int, out: str, make_entry) -> str:
+    """Copy the bundled content/ to OUT and add N entries `make_entry(i)` in content/faq/gen/."""
     content = os.path.join(out, "content")
     if os.path.isdir(content):
         shutil.rmtree(content)
@@ -50,8 +56,8 @@ def main() -> None:
     os.makedirs(faq)
     for i in range(1, n + 1):
         with open(os.path.join(faq, f"{i:05d}.md"), "w", encoding="utf-8") as f:
-            f.write(entry(i))
-    print(f"{n} FAQ entries in {faq}")
+            f.write(make_entry(i))
+    return faq
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ index sizes it gives are an upper bound. Deterministic: the same N gives the sam
 """
 import os
 import random
-import shutil
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_site import write_site  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The bundled content's own characters first (the most frequent), then common CJK code points.
@@ -69,17 +71,9 @@ def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     n, out = int(sys.argv[1]), sys.argv[2]
-    content = os.path.join(out, "content")
-    if os.path.isdir(content):
-        shutil.rmtree(content)
-    shutil.copytree(os.path.join(REPO, "content"), content)
-    faq = os.path.join(content, "faq", "gen")
-    os.makedirs(faq)
     chars = alphabet()
     weights = zipf_weights(len(chars))
-    for i in range(1, n + 1):
-        with open(os.path.join(faq, f"{i:05d}.md"), "w", encoding="utf-8") as f:
-            f.write(entry(i, chars, weights))
+    faq = write_site(n, out, lambda i: entry(i, chars, weights))
     print(f"{n} varied FAQ entries in {faq}")
 
 

@@ -532,13 +532,7 @@ mod tests {
     use super::*;
 
     fn doc(title: &str, text: &str) -> SearchDoc {
-        SearchDoc {
-            url: "x".into(),
-            title: title.into(),
-            section: "S".into(),
-            text: text.into(),
-            keywords: String::new(),
-        }
+        SearchDoc::sample(title, text)
     }
 
     /// Every posting of `docs` in one shard.

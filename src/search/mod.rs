@@ -32,6 +32,20 @@ pub struct SearchDoc {
     pub keywords: String,
 }
 
+#[cfg(test)]
+impl SearchDoc {
+    /// A document with only a title and a text, for unit tests.
+    pub(crate) fn sample(title: &str, text: &str) -> SearchDoc {
+        SearchDoc {
+            url: "x".into(),
+            title: title.into(),
+            section: "S".into(),
+            text: text.into(),
+            keywords: String::new(),
+        }
+    }
+}
+
 /// The index files for `docs`: (path relative to the site root, bytes).
 pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
     index::build(docs)

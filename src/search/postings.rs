@@ -170,13 +170,7 @@ mod tests {
     use crate::search::fold::Fold;
 
     fn doc(title: &str, text: &str) -> SearchDoc {
-        SearchDoc {
-            url: "x".into(),
-            title: title.into(),
-            section: "S".into(),
-            text: text.into(),
-            keywords: String::new(),
-        }
+        SearchDoc::sample(title, text)
     }
 
     #[test]
